@@ -1,0 +1,29 @@
+"""Configuration read from the environment, with the embedded SQLite default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 5000
+# Request bodies larger than this are refused with 413 before they are parsed.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the app configuration: overrides, then environment, then defaults."""
+    overrides = overrides or {}
+    sqlite_file = Path(instance_path) / "zerodistance.sqlite3"
+    config: dict[str, Any] = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_file}",
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # A random key per process is safe for an API of bearer tokens; set SECRET_KEY to keep
+        # signed values (console sessions) valid across restarts and processes.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "JSON_AS_ASCII": False,
+    }
+    config.update(overrides)
+    return config

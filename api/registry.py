@@ -1,0 +1,17 @@
+"""The one list of blueprints the app registers."""
+
+from flask_openapi3 import OpenAPI
+
+from api import org, site
+from api.readonly import make_blueprint
+
+# Modules contributing read-only resources, in the order they appear in the API document.
+READONLY_MODULES = (org,)
+
+
+def register_blueprints(app: OpenAPI) -> None:
+    """Register the site pages and every resource blueprint."""
+    app.register_blueprint(site.bp)
+    for module in READONLY_MODULES:
+        for resource in module.RESOURCES:
+            app.register_api(make_blueprint(resource))
