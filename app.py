@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> OpenAPI:
         doc_ui=False,
     )
     app.config.from_mapping(load_config(app.instance_path, config))
+    app.config["API_VERSION"] = API_VERSION
     app.json.ensure_ascii = False  # Chinese text stays readable in JSON bodies.
     logging.getLogger("zerodistance").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     init_db(app)

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, abort, jsonify, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -78,6 +78,13 @@ def _code_for(exc: HTTPException) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     """Render every error, expected or not, in the JSON envelope."""
+
+    @app.before_request
+    def _refuse_oversized_bodies() -> None:
+        # Refuse by the declared length before routing, so no endpoint ever reads such a body.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            abort(413)
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:

@@ -1,10 +1,18 @@
 """Read-only resources for districts, departments and the shared vocabularies."""
 
-from models import Department, District, DistrictKind, Industry, Organisation, OrganisationKind
-from models import Qualification, Specialty
-
+from api.filters import Search
 from api.readonly import PageQuery, Resource, contains
 from api.refs import CodeRef, NameRef, Out
+from models import (
+    Department,
+    District,
+    DistrictKind,
+    Industry,
+    Organisation,
+    OrganisationKind,
+    Qualification,
+    Specialty,
+)
 
 
 class DistrictOut(Out):
@@ -47,7 +55,7 @@ class SpecialtyOut(Out):
 class SpecialtyQuery(PageQuery):
     """Filters of the specialty list."""
 
-    q: str | None = None
+    q: Search | None = None
 
 
 class OrganisationOut(Out):
@@ -63,7 +71,7 @@ class OrganisationQuery(PageQuery):
     """Filters of the organisation list."""
 
     kind: OrganisationKind | None = None
-    q: str | None = None
+    q: Search | None = None
 
 
 class VocabularyOut(Out):

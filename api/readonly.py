@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field, create_model
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.db import session
@@ -65,11 +65,8 @@ def contains(*columns: InstrumentedAttribute[Any]) -> Filter:
     """Return a filter matching a substring in any of the columns."""
 
     def apply(stmt: Select[Any], value: str) -> Select[Any]:
-        pattern = f"%{value}%"
-        clauses = [c.ilike(pattern) for c in columns]
-        from sqlalchemy import or_
-
-        return stmt.where(or_(*clauses))
+        # autoescape: "%" and "_" typed by a user are literal characters, not wildcards.
+        return stmt.where(or_(*(c.icontains(value, autoescape=True) for c in columns)))
 
     return apply
 
@@ -89,7 +86,7 @@ def page_model(resource: Resource) -> type[BaseModel]:
 def _filtered(resource: Resource, query: PageQuery) -> Select[Any]:
     """Return the select statement of a resource with the query's filters applied."""
     stmt = select(resource.model)
-    for name, value in query.model_dump(exclude={"page", "per_page"}, exclude_none=True).items():
+    for name in query.model_dump(exclude={"page", "per_page"}, exclude_none=True):
         apply = resource.filters.get(name) or eq(getattr(resource.model, name))
         stmt = apply(stmt, getattr(query, name))
     return stmt

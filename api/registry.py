@@ -2,11 +2,21 @@
 
 from flask_openapi3 import OpenAPI
 
-from api import org, site
+from api import duty, meetings, org, people, plans, projects, rotation, site, training, visits
 from api.readonly import make_blueprint
 
 # Modules contributing read-only resources, in the order they appear in the API document.
-READONLY_MODULES = (org,)
+READONLY_MODULES = (
+    org,
+    people,
+    projects,
+    meetings,
+    visits,
+    rotation,
+    training,
+    duty,
+    plans,
+)
 
 
 def register_blueprints(app: OpenAPI) -> None:

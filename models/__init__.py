@@ -54,8 +54,15 @@ from models.plans import (
     PlanKind,
     PlanStatus,
 )
-from models.projects import DayPreference, Enterprise, EnterpriseDay, NeedStatus, Project
-from models.projects import ProjectNeed, ProjectStage
+from models.projects import (
+    DayPreference,
+    Enterprise,
+    EnterpriseDay,
+    NeedStatus,
+    Project,
+    ProjectNeed,
+    ProjectStage,
+)
 from models.rotation import PeriodGranularity, Post, PostHolding, RotationPeriod, RotationScope
 from models.training import Course, TrainingSession
 from models.visits import HalfDay, VipTeam, VipTeamMember, Visit, VisitStatus

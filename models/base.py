@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Enum, MetaData, func
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Enum, MetaData, TypeDecorator, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,12 +26,35 @@ BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite")
 Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored in UTC and returned aware on every backend (SQLite drops tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        """Refuse naive datetimes and store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type; store naive UTC text so that ordering stays correct.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     """Base class of every mapped table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         dict[str, Any]: Json,
         list[Any]: Json,
     }

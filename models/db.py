@@ -24,6 +24,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite starts transactions lazily and ignores SAVEPOINT semantics; take control of
+        # BEGIN so that transactions, savepoints and transactional DDL behave as documented.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -31,6 +34,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     """Turn on foreign keys and WAL so readers do not block the solve workers' writes."""
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")

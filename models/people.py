@@ -186,9 +186,7 @@ class Absence(IdMixin, Base):
 
     __tablename__ = "absence"
     __table_args__ = (
-        CheckConstraint(
-            "(staff_id IS NULL) <> (expert_id IS NULL)", name="exactly_one_person"
-        ),
+        CheckConstraint("(staff_id IS NULL) <> (expert_id IS NULL)", name="exactly_one_person"),
         CheckConstraint("ends_at > starts_at", name="positive_length"),
     )
 

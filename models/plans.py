@@ -115,6 +115,13 @@ class Plan(IdMixin, TimestampMixin, Base):
     seed_commitment: Mapped[str | None] = mapped_column(String(64))
     solver_version: Mapped[str] = mapped_column(String(40), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
+    # Which executor runs the job ("thread" in the web process, "rq" on a Redis queue).
+    executor: Mapped[str] = mapped_column(String(16), default="thread")
+    # Set by a cancel request; the running job polls it, so cancel works across processes.
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # Refreshed by a running job; a stale heartbeat means its worker died.
+    heartbeat_at: Mapped[dt.datetime | None]
+    error: Mapped[str] = mapped_column(String(2000), default="")
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]

@@ -79,9 +79,7 @@ class PostHolding(IdMixin, Base):
     """A past or current holding of a post by a staff member (experience history)."""
 
     __tablename__ = "post_holding"
-    __table_args__ = (
-        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ordered"),
-    )
+    __table_args__ = (CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ordered"),)
 
     staff_id: Mapped[int] = fk("staff.id", ondelete="CASCADE")
     post_id: Mapped[int] = fk("post.id")

@@ -20,7 +20,9 @@ def _url() -> str:
     """Return the database URL: explicit option first, then DATABASE_URL."""
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
     if not url:
-        raise SystemExit("没有数据库地址：请设置 DATABASE_URL，或通过 flask --app app db upgrade 运行")
+        raise SystemExit(
+            "没有数据库地址：请设置 DATABASE_URL，或通过 flask --app app db upgrade 运行"
+        )
     return url
 
 

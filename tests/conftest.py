@@ -1,0 +1,91 @@
+"""Shared fixtures: a migrated database per backend, the demo city, per-test rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+from models import migrate
+from models.db import make_engine, normalise_url
+
+# Tests build the demo city as of this day so that dates in assertions are stable.
+DEMO_TODAY = dt.date(2026, 12, 1)
+DEMO_SEED = 2020
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema of the dedicated test database."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def fresh_database_url(backend: str, tmp_dir: os.PathLike[str]) -> str:
+    """Return the URL of an empty database of the backend."""
+    if backend == "sqlite":
+        return f"sqlite:///{os.fspath(tmp_dir)}/test.sqlite3"
+    url = normalise_url(os.environ["TEST_DATABASE_URL"])
+    reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the URL of a freshly migrated database (once per backend)."""
+    url = fresh_database_url(request.param, tmp_path_factory.mktemp(request.param))
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """Return an engine on the migrated database with the demo city loaded."""
+    from models.demo import load_demo
+
+    eng = make_engine(db_url)
+    with Session(eng) as s:
+        load_demo(s, seed=DEMO_SEED, today=DEMO_TODAY)
+        s.commit()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """Return a connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        finally:
+            trans.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    """Return a session whose commits become savepoints of the test's transaction."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s
+
+
+@pytest.fixture
+def app(connection: Connection, db_url: str):  # noqa: ANN201 - flask app type
+    """Return the app bound to the test's connection."""
+    from app import create_app
+
+    return create_app({"TESTING": True, "DATABASE_URL": db_url, "DB_CONNECTION": connection})
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    """Return a test client of the app."""
+    return app.test_client()
