@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_openapi3 import Info, OpenAPI
 
+from api.auth import SECURITY_SCHEMES, init_auth
 from api.cli import register_cli
 from api.config import load_config
 from api.db import init_db
@@ -24,7 +25,10 @@ def create_app(config: dict[str, Any] | None = None) -> OpenAPI:
         info=Info(title=API_TITLE, version=API_VERSION),
         validation_error_status=400,
         validation_error_callback=validation_error_response,
-        doc_ui=False,
+        security_schemes=SECURITY_SCHEMES,
+        doc_ui=True,
+        doc_prefix="/docs",
+        doc_url="/openapi.json",
     )
     app.config.from_mapping(load_config(app.instance_path, config))
     app.config["API_VERSION"] = API_VERSION
@@ -32,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> OpenAPI:
     logging.getLogger("zerodistance").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     init_db(app)
     register_error_handlers(app)
+    init_auth(app)
     register_blueprints(app)
     register_cli(app)
     return app

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from api.auth import ROLE_ZH
 from api.db import get_db
-from models import migrate
+from models import ApiRole, ApiToken, District, migrate, record
+from models.auth import issue_token
+from models.base import utcnow
+
+DEMO_TOKENS_FILE = "demo-tokens.json"
 
 db_cli = AppGroup("db", help="数据库迁移 (database migrations)")
+tokens_cli = AppGroup("tokens", help="API 令牌 (API tokens)")
 demo_cli = AppGroup("demo", help="演示城市数据 (demo city)")
 
 
@@ -47,14 +57,71 @@ def demo_load(seed: int, if_empty: bool) -> None:
                 return
             raise click.ClickException("数据库中已有数据；演示城市只能加载到空数据库")
         summary = load_demo(s, seed=seed)
+        issued = {}
+        for role in ApiRole:
+            row, plaintext = issue_token(s, f"演示{ROLE_ZH[role]}", role, created_by="demo")
+            record(s, "demo", "token.issue", "api_token", row.id, role=role.value)
+            issued[role.value] = plaintext
         s.commit()
-    click.echo(f"演示城市已加载（种子 {seed}）：{summary}")
+    # Demo tokens go to a file in the instance folder (git-ignored), never to configuration.
+    path = Path(current_app.instance_path) / DEMO_TOKENS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(issued, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    counts = "，".join(f"{k} {v}" for k, v in summary.as_dict().items())
+    click.echo(f"演示城市已加载（种子 {seed}）：{counts}")
+    click.echo(f"演示令牌（admin / coordinator / viewer）已写入 {path}")
+
+
+@tokens_cli.command("create")
+@click.option("--name", required=True, help="Holder or purpose of the token.")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in ApiRole]), help="Token role."
+)
+@click.option("--district", default=None, help="Limit the token to a district (code).")
+def tokens_create(name: str, role: str, district: str | None) -> None:
+    """Issue a token and print it once."""
+    with get_db().factory() as s:
+        district_id = None
+        if district is not None:
+            district_id = s.scalar(select(District.id).where(District.code == district))
+            if district_id is None:
+                raise click.ClickException(f"未知的区县编码：{district}")
+        row, plaintext = issue_token(
+            s, name, ApiRole(role), district_id=district_id, created_by="cli"
+        )
+        record(s, "cli", "token.issue", "api_token", row.id, role=role)
+        s.commit()
+        click.echo(f"已签发令牌 #{row.id}（{role}）。请保存，明文不会再次显示：")
+        click.echo(plaintext)
+
+
+@tokens_cli.command("list")
+def tokens_list() -> None:
+    """List tokens without their secrets."""
+    with get_db().factory() as s:
+        for row in s.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = "已吊销" if row.revoked_at else "有效"
+            click.echo(f"{row.id}\t{row.prefix}…\t{row.role.value}\t{state}\t{row.name}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    with get_db().factory() as s:
+        row = s.get(ApiToken, token_id)
+        if row is None:
+            raise click.ClickException(f"未找到编号为 {token_id} 的令牌")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            record(s, "cli", "token.revoke", "api_token", row.id)
+            s.commit()
+        click.echo(f"令牌 #{token_id} 已吊销")
 
 
 def _ensure_sqlite_dir(url: str) -> None:
     """Create the directory of an SQLite file database so the first start works."""
-    from pathlib import Path
-
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -66,3 +133,4 @@ def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(db_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(tokens_cli)

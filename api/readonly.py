@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from api.auth import SECURITY
 from api.db import session
 from api.errors import ApiError, ErrorEnvelope
 
@@ -100,7 +101,8 @@ def make_blueprint(resource: Resource) -> APIBlueprint:
         __name__,
         url_prefix=f"/api/v1/{resource.name}",
         abp_tags=[tag],
-        abp_responses={400: ErrorEnvelope, 404: ErrorEnvelope},
+        abp_security=SECURITY,
+        abp_responses={400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope},
     )
     page_cls = page_model(resource)
     query_cls = resource.query

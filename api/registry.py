@@ -2,7 +2,20 @@
 
 from flask_openapi3 import OpenAPI
 
-from api import duty, meetings, org, people, plans, projects, rotation, site, training, visits
+from api import (
+    audit,
+    duty,
+    meetings,
+    org,
+    people,
+    plans,
+    projects,
+    rotation,
+    site,
+    tokens,
+    training,
+    visits,
+)
 from api.readonly import make_blueprint
 
 # Modules contributing read-only resources, in the order they appear in the API document.
@@ -25,3 +38,5 @@ def register_blueprints(app: OpenAPI) -> None:
     for module in READONLY_MODULES:
         for resource in module.RESOURCES:
             app.register_api(make_blueprint(resource))
+    app.register_api(tokens.bp)
+    app.register_api(audit.bp)

@@ -86,6 +86,32 @@ def app(connection: Connection, db_url: str):  # noqa: ANN201 - flask app type
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    """Return a test client of the app."""
-    return app.test_client()
+def tokens(connection: Connection) -> dict[str, str]:
+    """Issue one token per role inside the test's transaction; return plaintexts by role."""
+    from models import ApiRole
+    from models.auth import issue_token
+
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        issued = {r.value: issue_token(s, f"测试{r.value}", r)[1] for r in ApiRole}
+        s.commit()
+    return issued
+
+
+def client_as(app, token: str | None):  # noqa: ANN001, ANN201
+    """Return a test client that sends the token as a bearer token on every request."""
+    c = app.test_client()
+    if token is not None:
+        c.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return c
+
+
+@pytest.fixture
+def client(app, tokens: dict[str, str]):  # noqa: ANN001, ANN201
+    """Return a test client authenticated as a viewer (read-only)."""
+    return client_as(app, tokens["viewer"])
+
+
+@pytest.fixture
+def anon_client(app):  # noqa: ANN001, ANN201
+    """Return a test client without any token."""
+    return client_as(app, None)

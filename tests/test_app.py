@@ -61,3 +61,12 @@ def test_unexpected_error_is_a_500_envelope_without_trace(app) -> None:
     assert resp.status_code == 500
     assert resp.json["error"]["code"] == "internal_error"
     assert "secret" not in resp.get_data(as_text=True)
+
+
+def test_docs_page_serves_swagger_with_its_assets(anon_client) -> None:
+    assert anon_client.get("/docs/").status_code == 200
+    page = anon_client.get("/docs/swagger")
+    assert page.status_code == 200
+    assert "swagger-ui" in page.get_data(as_text=True)
+    assert anon_client.get("/docs/swagger/js/swagger-ui-bundle.js").status_code == 200
+    assert anon_client.get("/docs/openapi.json").json["info"]["title"].startswith("zerodistance")
