@@ -63,8 +63,18 @@ class ShiftTypeOut(Out):
     id: int
     code: str
     name: str
-    starts: dt.time
+    # A wall-clock time in Beijing, not an instant: JSON Schema's "time" format would demand a
+    # UTC offset, so it is served as "HH:MM".
+    starts: str = Field(
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="开始时间（北京时间，HH:MM）"
+    )
     minutes: int
+
+    @field_validator("starts", mode="before")
+    @classmethod
+    def _wall_clock(cls, value: dt.time | str) -> str:
+        return value.strftime("%H:%M") if isinstance(value, dt.time) else value
+
     is_night: bool
 
 
