@@ -35,7 +35,7 @@ MAX_EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}
 FUZZ_SETTINGS = settings(
     derandomize=True,
     deadline=None,
-    database=None,  # no .hypothesis directory in the work tree; runs are derandomized anyway
+    database=None,  # no saved failing examples to replay: runs are derandomized anyway
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -68,12 +68,16 @@ def _fuzz_operation(
         # examples, e.g. a DELETE that happens to revoke the admin token used for every request.
         nested = connection.begin_nested()
         try:
-            r = case.call_and_validate(headers=headers, checks=CHECKS)
-            print("STATUS", mode.value, operation.label, r.status_code)
+            case.call_and_validate(headers=headers, checks=CHECKS)
         finally:
             nested.rollback()
 
     return run
+
+
+def _takes_input(operation: APIOperation) -> bool:
+    """Tell whether the operation has parameters or a body that generated data can fill in."""
+    return any(True for _ in operation.iter_parameters()) or len(operation.body) > 0
 
 
 def _describe(label: str, mode: GenerationMode, exc: BaseException) -> str:
@@ -102,6 +106,8 @@ def test_every_operation_survives_fuzzing_and_conforms_to_the_schema(
     started = time.monotonic()
     for operation in operations:
         for mode in MODES:
+            if mode is GenerationMode.NEGATIVE and not _takes_input(operation):
+                continue  # e.g. GET /api/v1/tokens: nothing to make invalid
             try:
                 _fuzz_operation(operation, mode, headers, connection)()
             # schemathesis raises its check failures as a FailureGroup, a BaseExceptionGroup.
