@@ -4,13 +4,12 @@ from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.auth import SECURITY, requires
-from api.db import session
 from api.errors import ErrorEnvelope
 from api.filters import Code, Instant, Moment
-from api.readonly import MAX_ID, PageQuery
+from api.readonly import MAX_ID, PageQuery, paginate
 from api.refs import Out
 from models import ApiRole, AuditRecord
 
@@ -67,17 +66,4 @@ def list_audit(query: AuditQuery):  # noqa: ANN201
             stmt = stmt.where(getattr(AuditRecord, name) == value)
     if query.since is not None:
         stmt = stmt.where(AuditRecord.at >= query.since)
-    s = session()
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = s.scalars(
-        stmt.order_by(AuditRecord.id.desc())
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    )
-    return AuditPage(
-        items=[AuditOut.model_validate(r) for r in rows],
-        page=query.page,
-        per_page=query.per_page,
-        total=total,
-        pages=(total + query.per_page - 1) // query.per_page,
-    ).model_dump(mode="json")
+    return paginate(stmt, (AuditRecord.id.desc(),), query, AuditOut, AuditPage)

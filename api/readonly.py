@@ -84,6 +84,29 @@ def page_model(resource: Resource) -> type[BaseModel]:
     )
 
 
+def paginate(
+    stmt: Select[Any],
+    order: Sequence[Any],
+    query: PageQuery,
+    schema: type[BaseModel],
+    page_cls: type[BaseModel],
+) -> dict[str, Any]:
+    """Run one page of a select and return the JSON page envelope of its rows."""
+    s = session()
+    total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = s.scalars(
+        stmt.order_by(*order).limit(query.per_page).offset((query.page - 1) * query.per_page)
+    ).unique()
+    body = page_cls(
+        items=[schema.model_validate(r, from_attributes=True) for r in rows],
+        page=query.page,
+        per_page=query.per_page,
+        total=total,
+        pages=(total + query.per_page - 1) // query.per_page,
+    )
+    return body.model_dump(mode="json")
+
+
 def _filtered(resource: Resource, query: PageQuery) -> Select[Any]:
     """Return the select statement of a resource with the query's filters applied."""
     stmt = select(resource.model)
@@ -108,25 +131,9 @@ def make_blueprint(resource: Resource) -> APIBlueprint:
     query_cls = resource.query
 
     def list_items(query: query_cls):  # type: ignore[valid-type]
-        s = session()
-        stmt = _filtered(resource, query)
-        total = s.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        stmt = _filtered(resource, query).options(*resource.options)
         order = resource.order_by or (resource.model.id,)
-        rows = s.scalars(
-            stmt.options(*resource.options)
-            .order_by(*order)
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-        ).unique()
-        items = [resource.schema.model_validate(r, from_attributes=True) for r in rows]
-        body = page_cls(
-            items=items,
-            page=query.page,
-            per_page=query.per_page,
-            total=total,
-            pages=(total + query.per_page - 1) // query.per_page,
-        )
-        return body.model_dump(mode="json")
+        return paginate(stmt, order, query, resource.schema, page_cls)
 
     def get_item(path: IdPath):
         obj = session().get(resource.model, path.id, options=list(resource.options))
