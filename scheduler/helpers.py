@@ -189,7 +189,7 @@ def _make_vars(instance: HelperInstance) -> HelperVars:
 
 
 def add_one_helper_per_project(instance: HelperInstance, v: HelperVars) -> None:
-    """Hard: every project gets exactly one helper (guarded per district, or per stranded project)."""
+    """Hard: every project gets exactly one helper (guarded per district or stranded project)."""
     by_district: dict[int, list[HelperProject]] = {}
     for p in instance.projects:
         by_district.setdefault(p.district_id, []).append(p)
@@ -238,7 +238,7 @@ def add_helper_capacity(instance: HelperInstance, v: HelperVars) -> None:
 
 
 def add_eligibility(instance: HelperInstance, v: HelperVars) -> None:
-    """Hard: a pinned pair that breaks eligibility is still forbidden (pairs are otherwise eligible)."""
+    """Hard: a pinned pair that breaks eligibility stays forbidden (other pairs are eligible)."""
     for p in instance.projects:
         h_id = p.pinned_helper_id
         if h_id is None:
