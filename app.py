@@ -12,6 +12,7 @@ from api.cli import register_cli
 from api.config import load_config
 from api.db import init_db
 from api.errors import register_error_handlers, validation_error_response
+from api.jobs import init_jobs
 from api.registry import register_blueprints
 
 API_TITLE = "zerodistance 零距离审批服务调度 API"
@@ -38,5 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> OpenAPI:
     register_error_handlers(app)
     init_auth(app)
     register_blueprints(app)
+    init_jobs(app)
     register_cli(app)
     return app

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
-from api.db import session
+from api.db import session, short_write
 from api.errors import ApiError
 from models import ApiRole, ApiToken
 from models.auth import find_active_token
 from models.base import utcnow
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Higher rank includes the rights of lower ranks.
@@ -95,8 +99,23 @@ def authenticate() -> None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=dt.UTC)  # SQLite returns naive datetimes
     if last is None or now - last > LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session().commit()
+        _stamp_last_used(token.id, now)
+
+
+def _stamp_last_used(token_id: int, now: dt.datetime) -> None:
+    """Record when a token was last used, in its own short write; skip it when contended."""
+    try:
+        with short_write() as w:
+            w.execute(
+                update(ApiToken)
+                .where(ApiToken.id == token_id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            w.commit()
+    except OperationalError:
+        # A usage stamp is not worth failing or delaying a request for.
+        log.warning("could not record last use of token %d", token_id)
 
 
 ROLE_ZH = {ApiRole.VIEWER: "查看者", ApiRole.COORDINATOR: "协调员", ApiRole.ADMIN: "管理员"}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.db import make_engine
+from models.db import make_engine, writer_engine
+
+# Requests with these methods only read; the others write after reading.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 EXTENSION = "zerodistance.db"
 
@@ -20,6 +25,8 @@ class Database:
 
     engine: Engine | None
     factory: sessionmaker[Session]
+    # Sessions that write after reading (SQLite: BEGIN IMMEDIATE); the same as factory elsewhere.
+    writer: sessionmaker[Session]
 
 
 def init_db(app: Flask) -> Database:
@@ -28,10 +35,15 @@ def init_db(app: Flask) -> Database:
     if bind is not None:
         # Tests pass an open connection inside a transaction; commits become savepoints so the
         # test can roll everything back.
-        db = Database(None, sessionmaker(bind=bind, join_transaction_mode="create_savepoint"))
+        factory = sessionmaker(bind=bind, join_transaction_mode="create_savepoint")
+        db = Database(None, factory, factory)
     else:
         engine = make_engine(app.config["DATABASE_URL"])
-        db = Database(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        db = Database(
+            engine,
+            sessionmaker(bind=engine, expire_on_commit=False),
+            sessionmaker(bind=writer_engine(engine), expire_on_commit=False),
+        )
     app.extensions[EXTENSION] = db
     app.teardown_appcontext(_close_session)
     return db
@@ -45,8 +57,25 @@ def get_db(app: Flask | None = None) -> Database:
 def session() -> Session:
     """Return the session of the current request, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = get_db().factory()
+        db = get_db()
+        reads = has_request_context() and request.method in READ_METHODS
+        g.db_session = db.factory() if reads else db.writer()
     return g.db_session
+
+
+@contextmanager
+def short_write() -> Iterator[Session]:
+    """Yield a session for a small write that the caller commits.
+
+    Inside a write request this is the request's own session: on SQLite it already holds the
+    write lock, and a second writer connection in the same thread would wait for it forever.
+    Elsewhere it is a fresh writer session, so a read request's snapshot is never upgraded.
+    """
+    if has_request_context() and request.method not in READ_METHODS:
+        yield session()
+        return
+    with get_db().writer() as s:
+        yield s
 
 
 def _close_session(_exc: Any) -> None:

@@ -28,7 +28,6 @@ READONLY_MODULES = (
     rotation,
     training,
     duty,
-    plans,
 )
 
 
@@ -38,5 +37,6 @@ def register_blueprints(app: OpenAPI) -> None:
     for module in READONLY_MODULES:
         for resource in module.RESOURCES:
             app.register_api(make_blueprint(resource))
+    app.register_api(plans.bp)
     app.register_api(tokens.bp)
     app.register_api(audit.bp)

@@ -26,10 +26,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite starts transactions lazily and ignores SAVEPOINT semantics; take control of
         # BEGIN so that transactions, savepoints and transactional DDL behave as documented.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """Return the engine for sessions that write after reading.
+
+    On SQLite a deferred transaction that read before another connection committed cannot
+    upgrade to a writer (SQLITE_BUSY_SNAPSHOT, not retried by busy_timeout); BEGIN IMMEDIATE
+    takes the write lock first and waits for it instead. PostgreSQL needs nothing.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """Emit BEGIN, or BEGIN IMMEDIATE on connections of a writer engine."""
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

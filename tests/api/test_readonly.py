@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 
-from api import org
+from api import org, plans
 from api.readonly import MAX_ID, MAX_PER_PAGE, Resource
 from api.registry import READONLY_MODULES
 from models import (
@@ -39,7 +39,10 @@ from models import (
 )
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-ALL: dict[str, Resource] = {r.name: r for m in READONLY_MODULES for r in m.RESOURCES}
+# Plans have their own blueprint (jobs, publish, pins) but list and get like every resource.
+ALL: dict[str, Resource] = {r.name: r for m in READONLY_MODULES for r in m.RESOURCES} | {
+    "plans": plans.RESOURCE
+}
 # The resources of the domain modules; the vocabularies in api/org.py have their own tests.
 DOMAIN = [name for name, r in ALL.items() if r not in org.RESOURCES]
 PRIVATE_KEYS = {"phone", "email", "contact_name", "contact_phone", "seed", "note"}
@@ -691,6 +694,8 @@ def test_lists_load_related_rows_in_bulk(client, connection, name: str) -> None:
         one, many = statements_for(1), statements_for(MAX_PER_PAGE)
     finally:
         event.remove(connection, "before_cursor_execute", count)
-    # A count, the page, and one statement per eager-loaded relationship at most.
-    assert many <= 2 + 2 * len(ALL[name].options) + 2, statements
+    # A count, the page, and one statement per eager-loaded relationship at most; the plan list
+    # first fails jobs whose worker stopped sending heartbeats (one UPDATE).
+    settle = 1 if name == "plans" else 0
+    assert many <= 2 + 2 * len(ALL[name].options) + 2 + settle, statements
     assert many <= one + 2, statements
