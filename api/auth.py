@@ -22,8 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Higher rank includes the rights of lower ranks.
 RANK = {ApiRole.VIEWER: 1, ApiRole.COORDINATOR: 2, ApiRole.ADMIN: 3}
-# Paths anyone may read: the front door, the API document and the liveness probe.
-PUBLIC_PREFIXES = ("/api/v1/health",)
+# Everything under this prefix needs a token, the health check included: it reveals the
+# version and the state of the database. The landing page and the API documents stay public.
 PROTECTED_PREFIX = "/api/v1/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Refresh last_used_at at most this often, so reads do not turn into writes.
@@ -82,7 +82,7 @@ def _bearer() -> str | None:
 def authenticate() -> None:
     """Refuse protected requests without a valid token (401) or with too low a role (403)."""
     path = request.path
-    if not path.startswith(PROTECTED_PREFIX) or path.startswith(PUBLIC_PREFIXES):
+    if not path.startswith(PROTECTED_PREFIX):
         return
     if request.endpoint is None:
         return  # unknown path or method: let routing answer 404/405 without revealing more

@@ -66,13 +66,14 @@ class CaseHelperAdapter:
         away = self._long_absent(session, start, plan.horizon_end or start)
         previous: dict[int, int] = {}
         pinned: dict[int, int] = {}
-        if plan.based_on is not None:
+        # A draft requested without re-planning ignores the published plan and its pins.
+        if plan.based_on is not None and plan.request.get("replan", True):
             for a in plan.based_on.assignments:
                 if a.project_id is not None and a.staff_id is not None:
                     previous[a.project_id] = a.staff_id
                     if a.pinned:
                         pinned[a.project_id] = a.staff_id
-        names = dict(session.execute(select(District.id, District.name)).tuples().all())
+        names = {i: n for i, n in session.execute(select(District.id, District.name))}
         return helpers.HelperInstance(
             projects=tuple(
                 helpers.HelperProject(

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import get_db, short_write
+from api.db import session as request_session
 from api.problems import Solved, adapter_for
 from models import JobStatus, Plan, record
 from models.base import utcnow
@@ -75,13 +76,15 @@ class ThreadExecutor:
         self._recovered = False
         self._lock = threading.Lock()
 
-    def recover(self, session: Session) -> None:
+    def recover(self, session: Session) -> int:
         """Once per process, before it runs anything: fail thread jobs a dead process left."""
         with self._lock:
-            if not self._recovered:
-                fail_interrupted(session)
-                session.commit()
-                self._recovered = True
+            if self._recovered:
+                return 0
+            failed = fail_interrupted(session)
+            session.commit()
+            self._recovered = True
+            return failed
 
     def submit(self, plan_id: int, time_limit_s: float) -> None:
         """Queue the job on the pool."""
@@ -129,7 +132,7 @@ def init_jobs(app: Flask) -> Executor:
     if name == "inline":
         executor = InlineExecutor(db.factory)
     elif name == "rq":
-        executor = RqExecutor(app.config["REDIS_URL"])
+        executor = RqExecutor(app.config["REDIS_URL"], app.config.get("RQ_QUEUE", QUEUE_NAME))
     elif name == "thread":
         executor = ThreadExecutor(db.factory, int(app.config.get("JOB_WORKERS", 2)))
     else:
@@ -173,10 +176,14 @@ def settle() -> None:
     """Before jobs are read or queued: fail jobs whose process or worker is gone."""
     running = executor()
     with short_write() as s:
+        changed = 0
         if isinstance(running, ThreadExecutor):
-            running.recover(s)
-        reap_stale(s, stale_after())
+            changed += running.recover(s)
+        changed += reap_stale(s, stale_after())
         s.commit()
+        if changed and s is not request_session():
+            # The request's own read snapshot predates these writes; start a fresh one.
+            request_session().rollback()
 
 
 def reap_stale(session: Session, stale_s: float) -> int:

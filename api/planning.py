@@ -103,7 +103,8 @@ def request_plan(session: Session, data: PlanRequestData, actor: str, executor: 
         adapter_for(data.kind).check_scope(session, data.scope)
     except ScopeError as exc:
         raise ApiError(422, "bad_scope", str(exc)) from exc
-    base = published_plan(session, data.kind, data.scope) if data.replan else None
+    # Recorded even without re-planning: publishing checks that it is still the published one.
+    base = published_plan(session, data.kind, data.scope)
     version = (
         session.scalar(
             select(func.max(Plan.version)).where(Plan.kind == data.kind, Plan.scope == data.scope)
@@ -189,6 +190,13 @@ def publish_plan(session: Session, plan: Plan, lock_version: int, actor: str) ->
             409, "job_not_succeeded", f"求解任务未成功完成（{plan.job_status.value}），不能发布"
         )
     old = published_plan(session, plan.kind, plan.scope)
+    if (old.id if old else None) != plan.based_on_id:
+        raise ApiError(
+            409,
+            "base_changed",
+            "此草稿生成后，已发布的方案发生了变化；请基于新的已发布方案重新排程",
+            {"published_id": old.id if old else None, "based_on_id": plan.based_on_id},
+        )
     now = utcnow()
     try:
         if old is not None:

@@ -342,7 +342,8 @@ def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
             plan.error or "无可行方案",
             {"plan_id": plan_id, "diagnosis": plan.diagnosis.get("conflicts", [])},
         )
-    status = 201 if plan.job_status in planning.FINISHED else 202
+    # A job is accepted (202) unless the caller chose to wait and it finished in time (201).
+    status = 201 if query.wait > 0 and plan.job_status in planning.FINISHED else 202
     return _out(plan), status, headers
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from models import migrate
@@ -43,6 +44,39 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """Return the URL of a freshly migrated database (once per backend)."""
     url = fresh_database_url(request.param, tmp_path_factory.mktemp(request.param))
     migrate.upgrade(url)
+    return url
+
+
+LIVE_SCHEMA = "live"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return a second migrated database with the demo city, whose commits are real.
+
+    Solve jobs commit from worker threads and other processes, which a rolled-back test
+    connection cannot see; tests using this database clean up what they publish by reading
+    the current state first instead of assuming an empty one.
+    """
+    from models.demo import load_demo
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{os.fspath(tmp_path_factory.mktemp('live'))}/live.sqlite3"
+    else:
+        base = normalise_url(os.environ["TEST_DATABASE_URL"])
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {LIVE_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {LIVE_SCHEMA}"))
+        admin.dispose()
+        parsed = make_url(base).update_query_dict({"options": f"-csearch_path={LIVE_SCHEMA}"})
+        url = parsed.render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    eng = make_engine(url)
+    with Session(eng) as s:
+        load_demo(s, seed=DEMO_SEED, today=DEMO_TODAY)
+        s.commit()
+    eng.dispose()
     return url
 
 
