@@ -320,9 +320,10 @@ def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
     )
     jobs.settle()
     executor = jobs.executor()
-    plan = planning.request_plan(s, data, actor(), executor.name)
+    plan_id = planning.request_plan(s, data, actor(), executor.name).id
+    # Commit and leave the session idle: the job commits on its own sessions (inline: nested
+    # in whatever transaction this session would otherwise have opened).
     s.commit()
-    plan_id = plan.id
     try:
         executor.submit(plan_id, params.time_limit_s)
     except Exception as exc:
