@@ -12,6 +12,16 @@ DEFAULT_PORT = 5000
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
 
+def _positive(name: str, default: int) -> int:
+    """Return a positive integer from the environment, or fail naming the variable."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the app configuration: overrides, then environment, then defaults."""
     overrides = overrides or {}
@@ -23,6 +33,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # signed values (console sessions) valid across restarts and processes.
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        # Solve jobs: executor (thread, rq, inline; default rq with REDIS_URL, else thread),
+        # worker threads per process, RQ queue name, heartbeat timeout in seconds.
+        "JOB_EXECUTOR": os.environ.get("JOB_EXECUTOR") or None,
+        "JOB_WORKERS": _positive("JOB_WORKERS", 2),
+        "RQ_QUEUE": os.environ.get("RQ_QUEUE") or "zerodistance",
+        "JOB_STALE_S": _positive("JOB_STALE_S", 30),
         "JSON_AS_ASCII": False,
     }
     config.update(overrides)

@@ -132,6 +132,8 @@ def init_jobs(app: Flask) -> Executor:
     if name == "inline":
         executor = InlineExecutor(db.factory)
     elif name == "rq":
+        if not app.config.get("REDIS_URL"):
+            raise ValueError("JOB_EXECUTOR=rq needs REDIS_URL")
         executor = RqExecutor(app.config["REDIS_URL"], app.config.get("RQ_QUEUE", QUEUE_NAME))
     elif name == "thread":
         executor = ThreadExecutor(db.factory, int(app.config.get("JOB_WORKERS", 2)))

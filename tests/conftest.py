@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -149,3 +150,15 @@ def client(app, tokens: dict[str, str]):  # noqa: ANN001, ANN201
 def anon_client(app):  # noqa: ANN001, ANN201
     """Return a test client without any token."""
     return client_as(app, None)
+
+
+@pytest.fixture
+def cli_app(tmp_path: Path):  # noqa: ANN201
+    """Return an app on its own migrated SQLite file, with its instance folder in tmp_path."""
+    from app import create_app
+
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    migrate.upgrade(url)
+    app = create_app({"DATABASE_URL": url})
+    app.instance_path = str(tmp_path / "instance")
+    return app

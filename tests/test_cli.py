@@ -9,21 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import ApiToken, District, migrate
+from models import ApiToken, District
 from models.auth import find_active_token
 from models.db import make_engine
-
-
-@pytest.fixture
-def cli_app(tmp_path: Path):  # noqa: ANN201
-    """Return an app on its own migrated SQLite file, with its instance folder in tmp_path."""
-    from app import create_app
-
-    url = f"sqlite:///{tmp_path}/cli.sqlite3"
-    migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url})
-    app.instance_path = str(tmp_path / "instance")
-    return app
 
 
 def test_demo_load_writes_city_and_one_working_token_per_role(cli_app) -> None:  # noqa: ANN001
