@@ -3,7 +3,10 @@
 Not a test: it generates a deterministic instance from a seed (by default 300 major projects in
 11 districts, 60 helpers of whom some are city level), solves it, re-checks the plan with
 `check_case_helpers`, publishes it as the previous plan, sends three busy helpers on leave and
-solves again. It prints one JSON object and then a small table:
+solves again. It prints one JSON object and then a small table. With two workers CP-SAT breaks
+ties between equally good plans differently from run to run, so the first plan (not its
+objective) and hence the re-plan's change count can vary; compare `changes` with
+`forced_changes`, the projects of the helpers on leave:
 
     .venv/bin/python -m bench.helpers_bench [--seed N] [--projects N] [--helpers N]
                                             [--time-limit S]
@@ -160,13 +163,22 @@ def peak_rss_mib() -> float:
     return round(rss / (2**20 if sys.platform == "darwin" else 2**10), 1)
 
 
+def _cell(value: object) -> str:
+    """Return a table cell: '-' for None, four decimals for floats."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
 def table(result: dict[str, Any]) -> str:
     """Return the two solves as a small fixed-width table."""
     cols = ["status", "objective", "best_bound", "gap", "wall_time_s", "changes", "checks_ok"]
     rows = [["solve", *(result["solve"][c] for c in cols)]]
     rows.append(["replan", *(result["replan"][c] for c in cols)])
     head = ["", *cols]
-    cells = [head, *[["-" if v is None else str(v) for v in row] for row in rows]]
+    cells = [head, *[[_cell(v) for v in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells)
 

@@ -58,7 +58,8 @@ class HelperProject(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: int
-    code: str
+    # Used in diagnosis names, so it must be a non-empty token without spaces.
+    code: str = Field(min_length=1, max_length=60, pattern=r"^\S+$")
     name: str = ""
     district_id: int
     industry_id: int | None = None
@@ -98,6 +99,8 @@ class HelperInstance(BaseModel):
         helper_ids = {h.id for h in self.helpers}
         if len(set(project_ids)) != len(project_ids):
             raise ValueError("project ids must be unique")
+        if len({p.code for p in self.projects}) != len(self.projects):
+            raise ValueError("project codes must be unique")
         if len(helper_ids) != len(self.helpers):
             raise ValueError("helper ids must be unique")
         for p in self.projects:

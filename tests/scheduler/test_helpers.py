@@ -184,6 +184,13 @@ def test_invalid_weights_and_unknown_fields_are_rejected() -> None:
         HelperWeights(continuity=-1)
     with pytest.raises(ValidationError):
         HelperProject(id=1, code="XM001", district_id=1, priority=3)  # type: ignore[call-arg]
+    # Codes name diagnosis groups: blank, spaced or duplicated codes are refused up front.
+    for code in ("", "XM 1"):
+        with pytest.raises(ValidationError):
+            HelperProject(id=1, code=code, district_id=1)
+    twin = HelperProject(id=2, code="XM001", district_id=1)
+    with pytest.raises(ValidationError, match="project codes must be unique"):
+        instance([HelperProject(id=1, code="XM001", district_id=1), twin], [helper(1)])
     with pytest.raises(ValidationError):
         instance([project(1)], [helper(1)], horizon=30)
 

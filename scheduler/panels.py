@@ -1,0 +1,678 @@
+"""Expert panels (专家抽取): draw review panels from the approval expert pool.
+
+Decision: which eligible expert fills each specialty seat of each review meeting in a batch,
+plus an ordered reserve list per meeting.
+
+Eligibility (screened before the model; each exclusion has a reason code shown to coordinators)
+ - wrong_pool: a city meeting draws from the city pool, a district meeting from its district's;
+ - inactive: suspended or retired experts;
+ - no_specialty: the expert has none of the meeting's seat specialties;
+ - same_employer: employed by the applicant;
+ - worked_with: worked for or with the applicant within `conflict_years`;
+ - declared_relation: a declared relation with the applicant;
+ - involved_before: took part in an earlier meeting on the same matter;
+ - unavailable: leave, declared unavailability or another duty overlapping the meeting;
+ - applicant_cap: already on `applicant_cap` panels for this applicant in the last 365 days;
+ - declined: declined this meeting.
+
+Hard rules (model)
+ 1. seats: each meeting gets exactly its number of seats per specialty (guarded per seat group);
+ 2. one seat per expert per meeting, even with several specialties;
+ 3. employer diversity: at most one expert per employer on a panel (guarded per meeting);
+ 4. no overlap: nobody sits on two meetings at overlapping times; two on-site meetings in
+    different districts also need `travel_buffer_min` minutes between them;
+ 5. load cap: at most `load_cap` panels per expert in any `load_window_days` window, counting
+    panels already held (guarded);
+ 6. minimum load: experts with `min_load` sit on at least that many panels (file instances);
+ 7. applicant cap: with this batch, at most `applicant_cap` panels per expert and applicant;
+ 8. confirmed: experts who confirmed a seat keep it when open seats are re-drawn.
+
+Goals (maximised, lexicographic through integer scaling, unit: affinity points)
+ - max_sum: total affinity of all seats (depth of the seat's specialty and experience), or
+   max_min: the worst panel's affinity first, total affinity second;
+ - load balance: `balance_weight` points per panel at the busiest expert of the batch;
+ - tie break: a seeded random value per (meeting, expert) pair, scaled so that all of it is
+   worth less than one affinity point: among equally good experts the draw is uniform, and the
+   optimum is unique, so a replay that proves optimality reproduces the panel exactly.
+
+Infeasible means, to a coordinator: a seat group has fewer eligible experts than seats (the
+diagnosis counts them and the exclusions by reason), employers or times collide, or load caps
+leave too few experts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from scheduler.runner import (
+    CancelToken,
+    ModelBuilder,
+    ProgressCallback,
+    SolveParams,
+    SolveReport,
+    SolveStatus,
+    run,
+)
+
+DAY_MIN = 24 * 60
+YEAR_DAYS = 365
+# The tie break of one (meeting, expert) pair is drawn from [0, TIE_RANGE).
+TIE_RANGE = 1000
+
+REASONS_ZH = {
+    "wrong_pool": "不在本专家库",
+    "inactive": "非在库状态",
+    "no_specialty": "专业不符",
+    "same_employer": "与申请人同单位",
+    "worked_with": "近年曾在申请人处任职或合作",
+    "declared_relation": "申报有利害关系",
+    "involved_before": "曾参与同一事项",
+    "unavailable": "请假或时间冲突",
+    "applicant_cap": "为同一申请人评审次数已达上限",
+    "declined": "已谢绝本次会议",
+}
+
+
+class Interval(BaseModel):
+    """A busy period in minutes since the epoch (UTC), with its reason code."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: int
+    end: int
+    reason: str = "unavailable"
+
+
+class Tie(BaseModel):
+    """A tie between an expert and an organisation that can force avoidance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    organisation_id: int
+    kind: Literal["former_employer", "worked_with", "declared_relation"]
+    until_day: int | None = None  # ordinal day the tie ended; None: ongoing
+
+
+class PastPanel(BaseModel):
+    """A panel the expert already sat on (counts for load and applicant caps)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day: int
+    applicant_id: int | None = None
+
+
+class PanelExpert(BaseModel):
+    """An expert of the pool, as plain ids."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    name: str = ""
+    pool_level: Literal["city", "district"] = "city"
+    district_id: int | None = None
+    employer_id: int | None = None
+    active: bool = True
+    specialties: dict[int, int] = Field(default_factory=dict, description="specialty → depth 1..5")
+    years: int = Field(0, ge=0, le=80)
+    busy: tuple[Interval, ...] = ()
+    ties: tuple[Tie, ...] = ()
+    matters: frozenset[str] = frozenset()
+    history: tuple[PastPanel, ...] = ()
+    min_load: int = Field(0, ge=0)
+    max_load: int | None = Field(None, ge=0)
+
+
+class PanelMeeting(BaseModel):
+    """A review meeting asking for seats per specialty."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int
+    # Used in diagnosis names, so it must be a non-empty token without spaces.
+    code: str = Field(min_length=1, max_length=60, pattern=r"^\S+$")
+    matter_code: str = ""
+    applicant_id: int | None = None
+    pool_level: Literal["city", "district", "any"] = "city"
+    district_id: int | None = None
+    mode: Literal["on_site", "video"] = "on_site"
+    # Minutes since the epoch (UTC); None when the batch has no times (data sets).
+    start: int | None = None
+    end: int | None = None
+    day: int = 0
+    seats: dict[int, int] = Field(description="specialty → seats")
+    reserves: int = Field(0, ge=0, le=20)
+    confirmed: dict[int, int] = Field(default_factory=dict, description="expert → specialty kept")
+    declined: frozenset[int] = frozenset()
+
+    @model_validator(mode="after")
+    def _sane(self) -> PanelMeeting:
+        if (self.start is None) != (self.end is None):
+            raise ValueError(f"meeting {self.code}: give both start and end, or neither")
+        if self.start is not None and self.end <= self.start:
+            raise ValueError(f"meeting {self.code}: end must be after start")
+        if not self.seats or any(n < 1 for n in self.seats.values()):
+            raise ValueError(f"meeting {self.code}: every seat group needs at least one seat")
+        return self
+
+
+class PanelPolicy(BaseModel):
+    """Avoidance and load policy of the office."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    conflict_years: int = Field(3, ge=0, le=30)
+    applicant_cap: int | None = Field(2, ge=1, description="panels per expert and applicant a year")
+    load_cap: int | None = Field(4, ge=1, description="panels per expert per window")
+    load_window_days: int = Field(30, ge=1, le=366)
+    travel_buffer_min: int = Field(60, ge=0, le=DAY_MIN)
+    one_per_employer: bool = True
+    objective: Literal["max_sum", "max_min"] = "max_sum"
+    balance_weight: int = Field(0, ge=0, le=1000)
+    tie_break: bool = True
+
+
+class PanelInstance(BaseModel):
+    """A batch of meetings drawn together, the pool, the policy and the draw seed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    meetings: tuple[PanelMeeting, ...]
+    experts: tuple[PanelExpert, ...]
+    policy: PanelPolicy = PanelPolicy()
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    # Dense affinities (meetings × experts, in instance order) replace the computed ones, for
+    # data sets that come with scores.
+    scores: tuple[tuple[int, ...], ...] | None = None
+    specialty_names: dict[int, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PanelInstance:
+        if len({m.id for m in self.meetings}) != len(self.meetings):
+            raise ValueError("meeting ids must be unique")
+        if len({m.code for m in self.meetings}) != len(self.meetings):
+            raise ValueError("meeting codes must be unique")
+        if len({e.id for e in self.experts}) != len(self.experts):
+            raise ValueError("expert ids must be unique")
+        if self.scores is not None and (
+            len(self.scores) != len(self.meetings)
+            or any(len(row) != len(self.experts) for row in self.scores)
+        ):
+            raise ValueError("scores must have one row per meeting and one column per expert")
+        return self
+
+
+class Seat(BaseModel):
+    """One filled seat: who, in which specialty, with what affinity and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expert_id: int
+    specialty_id: int
+    affinity: int
+    why: str = ""
+
+
+class Reserve(BaseModel):
+    """A reserve in draw order, with the specialties they can cover."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expert_id: int
+    specialties: tuple[int, ...]
+    rank: int
+
+
+class PanelSolution(BaseModel):
+    """The panels and reserves of every meeting, with the affinity totals."""
+
+    model_config = ConfigDict(frozen=True)
+
+    panels: dict[int, tuple[Seat, ...]]
+    reserves: dict[int, tuple[Reserve, ...]]
+    affinity: int
+    worst_panel: int | None
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    """Report of a draw, its solution if any, and the screening that explains it."""
+
+    report: SolveReport
+    solution: PanelSolution | None
+    screening: Screening
+
+
+@dataclass
+class Screening:
+    """Who may sit where, and why the others may not."""
+
+    # candidates[m][e] = specialties of meeting m that expert e may fill
+    candidates: dict[int, dict[int, tuple[int, ...]]] = field(default_factory=dict)
+    excluded: dict[int, dict[int, str]] = field(default_factory=dict)
+
+    def shortage(self, instance: PanelInstance, meeting: PanelMeeting, specialty: int) -> str:
+        """Return the coordinator-facing text of one seat group's supply."""
+        name = instance.specialty_names.get(specialty, str(specialty))
+        eligible = sum(1 for s in self.candidates[meeting.id].values() if specialty in s)
+        reasons = Counter(self.excluded[meeting.id].values())
+        reasons.pop("no_specialty", None)
+        reasons.pop("wrong_pool", None)
+        detail = f"{meeting.code} · {name}：可选 {eligible} 名，需要 {meeting.seats[specialty]} 席"
+        if reasons:
+            parts = "，".join(f"{n} 名{REASONS_ZH.get(r, r)}" for r, n in reasons.most_common())
+            detail += f"；另有 {sum(reasons.values())} 名被排除（{parts}）"
+        return detail
+
+
+def seed_commitment(seed: int, salt: str) -> str:
+    """Return the SHA-256 commitment to a draw seed, published before the draw."""
+    return hashlib.sha256(f"zerodistance-draw:{seed}:{salt}".encode()).hexdigest()
+
+
+def affinity(expert: PanelExpert, specialty: int) -> int:
+    """Return the affinity points of an expert on a seat: 20 per depth level plus experience."""
+    return 20 * expert.specialties.get(specialty, 0) + min(expert.years, 20)
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int, gap: int = 0) -> bool:
+    """Return whether two intervals overlap once `gap` minutes are kept between them."""
+    return a_start < b_end + gap and b_start < a_end + gap
+
+
+def _exclusion(instance: PanelInstance, m: PanelMeeting, e: PanelExpert) -> str | None:
+    """Return why the expert may not sit on the meeting, or None when eligible."""
+    p = instance.policy
+    if m.pool_level == "city" and e.pool_level != "city":
+        return "wrong_pool"
+    if m.pool_level == "district" and (
+        e.pool_level != "district" or e.district_id != m.district_id
+    ):
+        return "wrong_pool"
+    if not e.active:
+        return "inactive"
+    if not set(e.specialties) & set(m.seats) and instance.scores is None:
+        return "no_specialty"
+    if m.applicant_id is not None:
+        if e.employer_id == m.applicant_id:
+            return "same_employer"
+        for tie in e.ties:
+            if tie.organisation_id != m.applicant_id:
+                continue
+            if tie.kind == "declared_relation":
+                return "declared_relation"
+            if tie.until_day is None or m.day - tie.until_day <= p.conflict_years * YEAR_DAYS:
+                return "worked_with"
+    if m.matter_code and m.matter_code in e.matters:
+        return "involved_before"
+    if e.id in m.declined:
+        return "declined"
+    if m.start is not None and any(_overlaps(b.start, b.end, m.start, m.end) for b in e.busy):
+        return "unavailable"
+    if p.applicant_cap is not None and m.applicant_id is not None:
+        recent = sum(
+            1
+            for h in e.history
+            if h.applicant_id == m.applicant_id and 0 <= m.day - h.day < YEAR_DAYS
+        )
+        if recent >= p.applicant_cap:
+            return "applicant_cap"
+    return None
+
+
+def screen(instance: PanelInstance) -> Screening:
+    """Return the eligible (meeting, expert, specialties) triples and every exclusion reason."""
+    out = Screening()
+    for m in instance.meetings:
+        cands: dict[int, tuple[int, ...]] = {}
+        excl: dict[int, str] = {}
+        for e in instance.experts:
+            if e.id in m.confirmed:
+                cands[e.id] = (m.confirmed[e.id],)
+                continue
+            reason = _exclusion(instance, m, e)
+            if reason is not None:
+                excl[e.id] = reason
+                continue
+            if instance.scores is not None:
+                cands[e.id] = tuple(m.seats)
+            else:
+                cands[e.id] = tuple(s for s in m.seats if s in e.specialties)
+        out.candidates[m.id] = cands
+        out.excluded[m.id] = excl
+    return out
+
+
+@dataclass
+class PanelVars:
+    """x[m, e, s]: expert e fills a seat of specialty s at meeting m; y[m, e]: e sits on m."""
+
+    builder: ModelBuilder
+    instance: PanelInstance
+    screening: Screening
+    x: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
+    y: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
+    points: dict[tuple[int, int, int], int] = field(default_factory=dict)
+
+    def sits(self, expert_id: int) -> list[tuple[int, cp_model.LinearExprT]]:
+        """Return (meeting id, sits-on expression) for every meeting the expert may sit on."""
+        return [(m, y) for (m, e), y in self.y.items() if e == expert_id]
+
+
+def _make_vars(instance: PanelInstance, screening: Screening) -> PanelVars:
+    """Create one Boolean per eligible (meeting, expert, specialty) and the sits-on sums."""
+    v = PanelVars(ModelBuilder("panels"), instance, screening)
+    model = v.builder.model
+    col = {e.id: i for i, e in enumerate(instance.experts)}
+    experts = {e.id: e for e in instance.experts}
+    for mi, m in enumerate(instance.meetings):
+        for e_id, specs in screening.candidates[m.id].items():
+            for s in specs:
+                v.x[m.id, e_id, s] = model.new_bool_var(f"assign[m={m.id},e={e_id},s={s}]")
+                if instance.scores is not None:
+                    v.points[m.id, e_id, s] = instance.scores[mi][col[e_id]]
+                else:
+                    v.points[m.id, e_id, s] = affinity(experts[e_id], s)
+            own = [v.x[m.id, e_id, s] for s in specs]
+            v.y[m.id, e_id] = own[0] if len(own) == 1 else sum(own)
+    return v
+
+
+# --- hard rules -------------------------------------------------------------------------------
+
+
+def add_seats(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: each meeting gets exactly its seats per specialty (guarded per seat group)."""
+    for m in instance.meetings:
+        for s, count in m.seats.items():
+            lit = v.builder.guard(f"seats:{m.code}:{s}", v.screening.shortage(instance, m, s))
+            fills = [var for (mm, _, ss), var in v.x.items() if mm == m.id and ss == s]
+            v.builder.model.add(sum(fills) == count).only_enforce_if(lit)
+
+
+def add_one_seat_per_expert(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: an expert with several specialties fills at most one seat of a meeting."""
+    for y in v.y.values():
+        if not isinstance(y, cp_model.IntVar):
+            v.builder.model.add(y <= 1)
+
+
+def add_employer_diversity(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: at most one expert per employer on a panel (guarded per meeting)."""
+    if not instance.policy.one_per_employer:
+        return
+    employer = {e.id: e.employer_id for e in instance.experts}
+    for m in instance.meetings:
+        groups: dict[int, list] = defaultdict(list)
+        for (mm, e), y in v.y.items():
+            if mm == m.id and employer[e] is not None:
+                groups[employer[e]].append(y)
+        crowded = {k: ys for k, ys in groups.items() if len(ys) > 1}
+        if not crowded:
+            continue
+        lit = v.builder.guard(f"employer:{m.code}", f"{m.code}：同一单位至多一名专家")
+        for ys in crowded.values():
+            v.builder.model.add(sum(ys) <= 1).only_enforce_if(lit)
+
+
+def _clash(instance: PanelInstance, a: PanelMeeting, b: PanelMeeting) -> bool:
+    """Return whether one person cannot attend both meetings."""
+    if a.start is None or b.start is None:
+        return False
+    gap = 0
+    if a.mode == b.mode == "on_site" and a.district_id != b.district_id:
+        gap = instance.policy.travel_buffer_min
+    return _overlaps(a.start, a.end, b.start, b.end, gap)
+
+
+def add_no_overlap(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: nobody sits on two clashing meetings (times, plus travel between districts)."""
+    meetings = sorted((m for m in instance.meetings if m.start is not None), key=lambda m: m.start)
+    pairs = []
+    for i, a in enumerate(meetings):
+        for b in meetings[i + 1 :]:
+            if b.start >= a.end + instance.policy.travel_buffer_min:
+                break
+            if _clash(instance, a, b):
+                pairs.append((a.id, b.id))
+    if not pairs:
+        return
+    lit = v.builder.guard("no_overlap", "同一专家不能出席时间冲突（含异地往返时间）的两场会议")
+    for a, b in pairs:
+        for (mm, e), y in v.y.items():
+            if mm == a and (b, e) in v.y:
+                v.builder.model.add(y + v.y[b, e] <= 1).only_enforce_if(lit)
+
+
+def add_load_cap(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: at most load_cap panels per expert in any window, past panels included."""
+    cap, window = instance.policy.load_cap, instance.policy.load_window_days
+    days = {m.id: m.day for m in instance.meetings}
+    for e in instance.experts:
+        sits = v.sits(e.id)
+        if e.max_load is not None and sits:
+            lit = v.builder.guard("load_cap", "专家评审场次上限")
+            v.builder.model.add(sum(y for _, y in sits) <= e.max_load).only_enforce_if(lit)
+        if cap is None or len(sits) + len(e.history) <= cap:
+            continue
+        for start in sorted({days[m] for m, _ in sits}):
+            inside = [y for m, y in sits if start <= days[m] < start + window]
+            before = sum(1 for h in e.history if start - window < h.day <= start)
+            if len(inside) + before > cap:
+                lit = v.builder.guard("load_cap", "专家评审场次上限")
+                v.builder.model.add(sum(inside) + before <= cap).only_enforce_if(lit)
+
+
+def add_min_load(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: experts with a minimum load sit on at least that many panels (guarded)."""
+    needy = [e for e in instance.experts if e.min_load > 0]
+    if not needy:
+        return
+    lit = v.builder.guard("min_load", "专家最少评审场次")
+    for e in needy:
+        v.builder.model.add(sum(y for _, y in v.sits(e.id)) >= e.min_load).only_enforce_if(lit)
+
+
+def add_applicant_cap(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: within a year, at most applicant_cap panels per expert and applicant (guarded)."""
+    cap = instance.policy.applicant_cap
+    if cap is None:
+        return
+    applicant = {m.id: m.applicant_id for m in instance.meetings}
+    last_day = max((m.day for m in instance.meetings), default=0)
+    for e in instance.experts:
+        by_applicant: dict[int, list] = defaultdict(list)
+        for m, y in v.sits(e.id):
+            if applicant[m] is not None:
+                by_applicant[applicant[m]].append(y)
+        for org, ys in by_applicant.items():
+            past = sum(
+                1 for h in e.history if h.applicant_id == org and last_day - h.day < YEAR_DAYS
+            )
+            if len(ys) + past > cap:
+                lit = v.builder.guard("applicant_cap", f"同一申请人一年内至多 {cap} 次")
+                v.builder.model.add(sum(ys) + past <= cap).only_enforce_if(lit)
+
+
+def add_confirmed(instance: PanelInstance, v: PanelVars) -> None:
+    """Hard: experts who confirmed keep their seat when open seats are re-drawn (guarded)."""
+    for m in instance.meetings:
+        if not m.confirmed:
+            continue
+        lit = v.builder.guard(f"confirmed:{m.code}", f"{m.code}：已确认出席的专家保留席位")
+        for e, s in m.confirmed.items():
+            var = v.x.get((m.id, e, s))
+            v.builder.model.add(var == 1 if var is not None else 0 == 1).only_enforce_if(lit)
+
+
+# --- goals ------------------------------------------------------------------------------------
+
+
+def _tie_values(instance: PanelInstance) -> dict[tuple[int, int], int]:
+    """Return the seeded tie-break value of every (meeting, expert) pair."""
+    rng = random.Random(instance.seed)
+    return {
+        (m.id, e.id): rng.randrange(TIE_RANGE) for m in instance.meetings for e in instance.experts
+    }
+
+
+def add_goals(instance: PanelInstance, v: PanelVars) -> None:
+    """Goal: affinity (max-sum or max-min), load balance, then the seeded tie break."""
+    total_seats = sum(sum(m.seats.values()) for m in instance.meetings)
+    # One affinity point outweighs every tie break together.
+    unit = TIE_RANGE * total_seats + 1 if instance.policy.tie_break else 1
+    affinity_expr = sum(p * v.x[k] for k, p in v.points.items())
+    if instance.policy.tie_break:
+        ties = _tie_values(instance)
+        v.builder.add_reward("tie_break", sum(ties[m, e] * y for (m, e), y in v.y.items()), 1)
+    if instance.policy.balance_weight and v.y:
+        peak = v.builder.model.new_int_var(0, len(instance.meetings), "peak_load")
+        for e in instance.experts:
+            sits = v.sits(e.id)
+            if sits:
+                v.builder.model.add(sum(y for _, y in sits) <= peak)
+        v.builder.add_penalty("load_balance", peak, instance.policy.balance_weight * unit)
+    if instance.policy.objective == "max_sum":
+        v.builder.add_reward("affinity", affinity_expr, unit)
+        return
+    # max-min: the worst panel first; the total (and everything below it) second.
+    hi = sum(max(v.points.values(), default=0) * n for n in _largest_panel(instance))
+    lo = sum(min(min(v.points.values(), default=0), 0) * n for n in _largest_panel(instance))
+    worst = v.builder.model.new_int_var(lo, max(hi, lo), "worst_panel")
+    for m in instance.meetings:
+        mine = [p * v.x[k] for k, p in v.points.items() if k[0] == m.id]
+        v.builder.model.add(worst <= sum(mine))
+    span = sum(abs(p) for p in _top_points(v, total_seats)) + 1
+    v.builder.add_reward("affinity", affinity_expr, unit)
+    v.builder.add_reward("worst_panel", worst, unit * (2 * span + 1))
+
+
+def _largest_panel(instance: PanelInstance) -> list[int]:
+    """Return the seat counts of the largest panel, to bound a panel's affinity."""
+    return [max((sum(m.seats.values()) for m in instance.meetings), default=0)]
+
+
+def _top_points(v: PanelVars, n: int) -> list[int]:
+    """Return the n largest absolute affinities, bounding the total affinity of any solution."""
+    return sorted((abs(p) for p in v.points.values()), reverse=True)[:n]
+
+
+Rule = Callable[[PanelInstance, PanelVars], None]
+
+RULES: tuple[Rule, ...] = (
+    add_seats,
+    add_one_seat_per_expert,
+    add_employer_diversity,
+    add_no_overlap,
+    add_load_cap,
+    add_min_load,
+    add_applicant_cap,
+    add_confirmed,
+    add_goals,
+)
+
+
+def build(instance: PanelInstance) -> PanelVars:
+    """Screen the pool and build the model, rule by rule."""
+    v = _make_vars(instance, screen(instance))
+    for rule in RULES:
+        rule(instance, v)
+    return v
+
+
+def solve(
+    instance: PanelInstance,
+    params: SolveParams,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> PanelResult:
+    """Draw the panels and reserves of the instance."""
+    v = build(instance)
+    outcome = run(v.builder, params, progress=progress, cancel=cancel)
+    if not outcome.has_solution or outcome.report.status is SolveStatus.CANCELLED:
+        return PanelResult(outcome.report, None, v.screening)
+    chosen = {k for k, var in v.x.items() if outcome.boolean_value(var)}
+    panels = {
+        m.id: tuple(
+            sorted(
+                (
+                    Seat(
+                        expert_id=e,
+                        specialty_id=s,
+                        affinity=v.points[mm, e, s],
+                        why=_why(instance, m, e, s, v.points[mm, e, s]),
+                    )
+                    for (mm, e, s) in chosen
+                    if mm == m.id
+                ),
+                key=lambda seat: (seat.specialty_id, seat.expert_id),
+            )
+        )
+        for m in instance.meetings
+    }
+    sums = [sum(seat.affinity for seat in seats) for seats in panels.values()]
+    solution = PanelSolution(
+        panels=panels,
+        reserves=draw_reserves(instance, v.screening, panels),
+        affinity=sum(sums),
+        worst_panel=min(sums) if sums else None,
+    )
+    return PanelResult(outcome.report, solution, v.screening)
+
+
+def _why(instance: PanelInstance, m: PanelMeeting, e_id: int, s: int, points: int) -> str:
+    """Return why this expert may fill this seat, in coordinators' words."""
+    if e_id in m.confirmed:
+        return "已确认出席，保留席位"
+    expert = next(e for e in instance.experts if e.id == e_id)
+    name = instance.specialty_names.get(s, str(s))
+    depth = expert.specialties.get(s)
+    parts = [f"专业：{name}" + (f"（深度 {depth}）" if depth else "")]
+    if expert.years:
+        parts.append(f"从业 {expert.years} 年")
+    parts.append("无回避事由，时间可出席")
+    parts.append(f"匹配分 {points}")
+    return "；".join(parts)
+
+
+def draw_reserves(
+    instance: PanelInstance, screening: Screening, panels: dict[int, tuple[Seat, ...]]
+) -> dict[int, tuple[Reserve, ...]]:
+    """Return each meeting's ordered reserves: eligible, free at that time, best first."""
+    ties = _tie_values(instance)
+    meetings = {m.id: m for m in instance.meetings}
+    sits_on: dict[int, list[int]] = defaultdict(list)
+    for m_id, seats in panels.items():
+        for seat in seats:
+            sits_on[seat.expert_id].append(m_id)
+    col = {e.id: i for i, e in enumerate(instance.experts)}
+    experts = {e.id: e for e in instance.experts}
+    out: dict[int, tuple[Reserve, ...]] = {}
+    for mi, m in enumerate(instance.meetings):
+        on_panel = {seat.expert_id for seat in panels.get(m.id, ())}
+        ranked = []
+        for e_id, specs in screening.candidates[m.id].items():
+            if e_id in on_panel or e_id in m.confirmed:
+                continue
+            if any(_clash(instance, m, meetings[o]) for o in sits_on[e_id]):
+                continue
+            if instance.scores is not None:
+                best = instance.scores[mi][col[e_id]]
+            else:
+                best = max(affinity(experts[e_id], s) for s in specs)
+            ranked.append((-best, -ties[m.id, e_id], e_id, specs))
+        ranked.sort()
+        out[m.id] = tuple(
+            Reserve(expert_id=e_id, specialties=specs, rank=i + 1)
+            for i, (_, _, e_id, specs) in enumerate(ranked[: m.reserves])
+        )
+    return out
