@@ -262,6 +262,14 @@ def run_job(
             logger.exception("could not load plan %d", plan_id)
             s.rollback()
             return _fail(s, plan_id, f"读取排程数据失败：{exc}")
+        # Record the exact inputs with the request, so that the solve can be replayed and
+        # audited later even after the underlying rows change.
+        s.execute(
+            update(Plan)
+            .where(Plan.id == plan_id)
+            .values(request={**plan.request, "instance": instance.model_dump(mode="json")})
+            .execution_options(synchronize_session=False)
+        )
         s.commit()  # end the read transaction before a long solve (SQLite snapshots, PG locks)
 
     token = CancelToken()

@@ -9,7 +9,8 @@ acting on a stale copy gets 409 instead of a lost update.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,6 +31,7 @@ from models import (
     record,
 )
 from models.base import utcnow
+from scheduler.panels import seed_commitment
 
 FINISHED = frozenset(
     {JobStatus.SUCCEEDED, JobStatus.INFEASIBLE, JobStatus.FAILED, JobStatus.CANCELLED}
@@ -71,6 +73,10 @@ class PlanRequestData:
     horizon_end: dt.date
     params: dict[str, Any]
     replan: bool = True
+    # Problem-specific settings recorded with the request (e.g. the panel policy, reserves).
+    options: dict[str, Any] = field(default_factory=dict)
+    # Draws only: the seed to commit to; None draws one from the operating system.
+    draw_seed: int | None = None
 
 
 def get_plan(session: Session, plan_id: int) -> Plan:
@@ -119,10 +125,17 @@ def request_plan(session: Session, data: PlanRequestData, actor: str, executor: 
         horizon_start=data.horizon_start,
         horizon_end=data.horizon_end,
         based_on=base,
-        request={"params": data.params, "replan": data.replan},
+        request={"params": data.params, "replan": data.replan, **data.options},
         executor=executor,
         created_by=actor,
     )
+    if data.kind is PlanKind.PANEL:
+        # Commit to the draw seed before anything is drawn; seed and salt are revealed after.
+        seed = data.draw_seed if data.draw_seed is not None else secrets.randbelow(2**31)
+        salt = secrets.token_hex(16)
+        plan.seed = seed
+        plan.seed_commitment = seed_commitment(seed, salt)
+        plan.request = {**plan.request, "salt": salt}
     session.add(plan)
     session.flush()
     record(
@@ -136,6 +149,7 @@ def request_plan(session: Session, data: PlanRequestData, actor: str, executor: 
         kind=data.kind.value,
         scope=data.scope,
         params=data.params,
+        seed_commitment=plan.seed_commitment,
     )
     return plan
 

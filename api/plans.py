@@ -82,7 +82,10 @@ class PlanCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: PlanKind = Field(description="方案类型；目前可求解：case_helper（帮办代办）")
+    kind: PlanKind = Field(
+        description="方案类型；目前可求解：case_helper（帮办代办）、panel（专家抽取，"
+        "也可用 /api/v1/review-meetings/draws）"
+    )
     scope: str = Field(
         "city",
         min_length=1,
@@ -304,7 +307,6 @@ def list_plans(query: PlanQuery):  # noqa: ANN201
 )
 @requires(ApiRole.COORDINATOR)
 def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
-    s = session()
     start = body.horizon_start or dt.datetime.now(LOCAL_TZ).date()
     end = body.horizon_end or start + dt.timedelta(days=DEFAULT_TERM_DAYS - 1)
     settings = body.settings.model_dump()
@@ -318,23 +320,29 @@ def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
         params=params.model_dump(mode="json"),
         replan=body.replan,
     )
+    return submit(data, query.wait)
+
+
+def submit(data: planning.PlanRequestData, wait: float) -> tuple[dict[str, Any], int, dict]:
+    """Create the plan, queue its job, wait if asked; return body, status and headers."""
     jobs.settle()
+    s = session()
     executor = jobs.executor()
     plan_id = planning.request_plan(s, data, actor(), executor.name).id
     # Commit and leave the session idle: the job commits on its own sessions (inline: nested
     # in whatever transaction this session would otherwise have opened).
     s.commit()
     try:
-        executor.submit(plan_id, params.time_limit_s)
+        executor.submit(plan_id, data.params["time_limit_s"])
     except Exception as exc:
         s.rollback()
-        jobs_failed = s.get(Plan, plan_id)
-        if jobs_failed is not None and jobs_failed.job_status is JobStatus.QUEUED:
-            jobs_failed.job_status = JobStatus.FAILED
-            jobs_failed.error = f"无法提交求解任务：{exc}"[:2000]
+        lost = s.get(Plan, plan_id)
+        if lost is not None and lost.job_status is JobStatus.QUEUED:
+            lost.job_status = JobStatus.FAILED
+            lost.error = f"无法提交求解任务：{exc}"[:2000]
             s.commit()
         raise ApiError(503, "queue_unavailable", "求解队列暂时不可用，请稍后重试") from exc
-    plan = _wait(plan_id, query.wait)
+    plan = _wait(plan_id, wait)
     headers = {"Location": f"/api/v1/plans/{plan_id}"}
     if plan.job_status is JobStatus.INFEASIBLE:
         raise ApiError(
@@ -344,7 +352,7 @@ def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
             {"plan_id": plan_id, "diagnosis": plan.diagnosis.get("conflicts", [])},
         )
     # A job is accepted (202) unless the caller chose to wait and it finished in time (201).
-    status = 201 if query.wait > 0 and plan.job_status in planning.FINISHED else 202
+    status = 201 if wait > 0 and plan.job_status in planning.FINISHED else 202
     return _out(plan), status, headers
 
 

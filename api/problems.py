@@ -89,8 +89,11 @@ class ProblemAdapter(Protocol):
 def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
     """Return the adapter of every solvable kind."""
     from api.case_helpers import CaseHelperAdapter
+    from api.panel_draws import PanelAdapter
 
-    return MappingProxyType({PlanKind.CASE_HELPER: CaseHelperAdapter()})
+    return MappingProxyType(
+        {PlanKind.PANEL: PanelAdapter(), PlanKind.CASE_HELPER: CaseHelperAdapter()}
+    )
 
 
 def adapter_for(kind: PlanKind) -> ProblemAdapter:

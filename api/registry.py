@@ -10,6 +10,7 @@ from api import (
     people,
     plans,
     projects,
+    review_meetings,
     rotation,
     site,
     tokens,
@@ -38,5 +39,6 @@ def register_blueprints(app: OpenAPI) -> None:
         for resource in module.RESOURCES:
             app.register_api(make_blueprint(resource))
     app.register_api(plans.bp)
+    app.register_api(review_meetings.bp)
     app.register_api(tokens.bp)
     app.register_api(audit.bp)

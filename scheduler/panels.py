@@ -263,7 +263,11 @@ class Screening:
         """Return the coordinator-facing text of one seat group's supply."""
         name = instance.specialty_names.get(specialty, str(specialty))
         eligible = sum(1 for s in self.candidates[meeting.id].values() if specialty in s)
-        reasons = Counter(self.excluded[meeting.id].values())
+        # Count only experts of this specialty: the others were never candidates for the seat.
+        has = {e.id for e in instance.experts if specialty in e.specialties}
+        reasons = Counter(
+            r for e, r in self.excluded[meeting.id].items() if e in has or instance.scores
+        )
         reasons.pop("no_specialty", None)
         reasons.pop("wrong_pool", None)
         detail = f"{meeting.code} · {name}：可选 {eligible} 名，需要 {meeting.seats[specialty]} 席"

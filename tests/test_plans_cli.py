@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models import CalendarEvent, Plan, PlanStatus, Staff
+from models import CalendarEvent, Plan, PlanKind, PlanStatus, Staff
 from models.db import make_engine
 
 
@@ -16,8 +16,18 @@ def test_demo_publishes_a_plan_and_the_cli_solves_publishes_and_explains(cli_app
     assert "演示方案已发布" in loaded.output
     engine = make_engine(cli_app.config["DATABASE_URL"])
     with Session(engine) as s:
-        demo = s.scalar(select(Plan).where(Plan.status == PlanStatus.PUBLISHED))
-        assert demo is not None and demo.kind.value == "case_helper"
+        demo = s.scalar(
+            select(Plan).where(
+                Plan.status == PlanStatus.PUBLISHED, Plan.kind == PlanKind.CASE_HELPER
+            )
+        )
+        assert demo is not None
+        drawn = s.scalars(
+            select(Plan.scope).where(
+                Plan.status == PlanStatus.PUBLISHED, Plan.kind == PlanKind.PANEL
+            )
+        ).all()
+        assert drawn and all(scope.startswith("month:") for scope in drawn)
         assert s.scalar(select(func.count()).select_from(CalendarEvent)) > 0
 
     solved = runner.invoke(
@@ -36,8 +46,12 @@ def test_demo_publishes_a_plan_and_the_cli_solves_publishes_and_explains(cli_app
     assert solved.exit_code == 0, solved.output
     assert "succeeded" in solved.output and "已发布" in solved.output
     assert "改动 0 处" in solved.output  # nothing changed since the demo plan
-    listed = runner.invoke(args=["plans", "list"]).output.splitlines()
-    assert [line.split("\t")[4] for line in listed] == ["published", "superseded"]
+    listed = [
+        line.split("\t")
+        for line in runner.invoke(args=["plans", "list"]).output.splitlines()
+        if "\tcase_helper\t" in line
+    ]
+    assert [cols[4] for cols in listed] == ["published", "superseded"]
 
     again = runner.invoke(args=["plans", "publish", str(demo.id)])
     assert again.exit_code != 0 and "草稿" in again.output
@@ -58,6 +72,6 @@ def test_demo_publishes_a_plan_and_the_cli_solves_publishes_and_explains(cli_app
 
 
 def test_cli_refuses_unknown_kinds(cli_app) -> None:  # noqa: ANN001
-    result = cli_app.test_cli_runner().invoke(args=["plans", "solve", "--kind", "panel"])
+    result = cli_app.test_cli_runner().invoke(args=["plans", "solve", "--kind", "rotation"])
     assert result.exit_code != 0
-    assert "panel" in result.output
+    assert "rotation" in result.output
