@@ -21,8 +21,8 @@ Hard rules (model)
  3. employer diversity: at most one expert per employer on a panel (guarded per meeting);
  4. no overlap: nobody sits on two meetings at overlapping times; two on-site meetings in
     different districts also need `travel_buffer_min` minutes between them;
- 5. load cap: at most `load_cap` panels per expert in any `load_window_days` window, counting
-    panels already held (guarded);
+ 5. load cap: at most `load_cap` panels per expert in any window of `load_window_days` days
+    ([d, d + window)), counting panels already held in it (guarded);
  6. minimum load: experts with `min_load` sit on at least that many panels (file instances);
  7. applicant cap: with this batch, at most `applicant_cap` panels per expert and applicant;
  8. confirmed: experts who confirmed a seat keep it when open seats are re-drawn.
@@ -43,7 +43,6 @@ leave too few experts.
 from __future__ import annotations
 
 import hashlib
-import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -176,6 +175,8 @@ class PanelPolicy(BaseModel):
     travel_buffer_min: int = Field(60, ge=0, le=DAY_MIN)
     one_per_employer: bool = True
     objective: Literal["max_sum", "max_min"] = "max_sum"
+    # Keep at most this many candidates per seat (best first); None keeps every eligible one.
+    candidate_limit: int | None = Field(None, ge=1, le=1000)
     balance_weight: int = Field(0, ge=0, le=1000)
     tie_break: bool = True
 
@@ -258,13 +259,18 @@ class Screening:
     # candidates[m][e] = specialties of meeting m that expert e may fill
     candidates: dict[int, dict[int, tuple[int, ...]]] = field(default_factory=dict)
     excluded: dict[int, dict[int, str]] = field(default_factory=dict)
+    by_specialty: dict[int, set[int]] = field(default_factory=dict)
 
     def shortage(self, instance: PanelInstance, meeting: PanelMeeting, specialty: int) -> str:
         """Return the coordinator-facing text of one seat group's supply."""
         name = instance.specialty_names.get(specialty, str(specialty))
         eligible = sum(1 for s in self.candidates[meeting.id].values() if specialty in s)
         # Count only experts of this specialty: the others were never candidates for the seat.
-        has = {e.id for e in instance.experts if specialty in e.specialties}
+        if not self.by_specialty:
+            for e in instance.experts:
+                for s in e.specialties:
+                    self.by_specialty.setdefault(s, set()).add(e.id)
+        has = self.by_specialty.get(specialty, set())
         reasons = Counter(
             r for e, r in self.excluded[meeting.id].items() if e in has or instance.scores
         )
@@ -301,10 +307,11 @@ def _exclusion(instance: PanelInstance, m: PanelMeeting, e: PanelExpert) -> str 
         e.pool_level != "district" or e.district_id != m.district_id
     ):
         return "wrong_pool"
+    # Most experts lack the meeting's specialties: the cheapest, commonest answer goes first.
+    if instance.scores is None and m.seats.keys().isdisjoint(e.specialties):
+        return "no_specialty"
     if not e.active:
         return "inactive"
-    if not set(e.specialties) & set(m.seats) and instance.scores is None:
-        return "no_specialty"
     if m.applicant_id is not None:
         if e.employer_id == m.applicant_id:
             return "same_employer"
@@ -365,29 +372,94 @@ class PanelVars:
     x: dict[tuple[int, int, int], cp_model.IntVar] = field(default_factory=dict)
     y: dict[tuple[int, int], cp_model.LinearExprT] = field(default_factory=dict)
     points: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    # Indexes, so that rules touch each variable a bounded number of times.
+    by_expert: dict[int, list[tuple[int, cp_model.LinearExprT]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    by_seat_group: dict[tuple[int, int], list[cp_model.IntVar]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    by_meeting: dict[int, list[tuple[int, cp_model.LinearExprT]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def sits(self, expert_id: int) -> list[tuple[int, cp_model.LinearExprT]]:
         """Return (meeting id, sits-on expression) for every meeting the expert may sit on."""
-        return [(m, y) for (m, e), y in self.y.items() if e == expert_id]
+        return self.by_expert.get(expert_id, [])
+
+
+def _points(instance: PanelInstance, screening: Screening) -> dict[tuple[int, int, int], int]:
+    """Return the affinity of every eligible (meeting, expert, specialty) triple."""
+    col = {e.id: i for i, e in enumerate(instance.experts)}
+    experts = {e.id: e for e in instance.experts}
+    points = {}
+    for mi, m in enumerate(instance.meetings):
+        for e_id, specs in screening.candidates[m.id].items():
+            for s in specs:
+                if instance.scores is not None:
+                    points[m.id, e_id, s] = instance.scores[mi][col[e_id]]
+                else:
+                    points[m.id, e_id, s] = affinity(experts[e_id], s)
+    return points
+
+
+def _shortlist(
+    instance: PanelInstance, points: dict[tuple[int, int, int], int]
+) -> set[tuple[int, int, int]]:
+    """Return the triples kept when `candidate_limit` bounds the candidates per seat.
+
+    Each seat group keeps its best `limit × seats` candidates by affinity, then by the seeded
+    tie break, so equally good experts stay equally likely; confirmed experts are always kept.
+    """
+    limit = instance.policy.candidate_limit
+    if limit is None:
+        return set(points)
+    ties = _tie_values(instance)
+    groups: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for key in points:
+        groups[key[0], key[2]].append(key)
+    seats = {(m.id, s): n for m in instance.meetings for s, n in m.seats.items()}
+    confirmed = {(m.id, e, s) for m in instance.meetings for e, s in m.confirmed.items()}
+    kept = set(confirmed & points.keys())
+    for group, keys in groups.items():
+        keys.sort(key=lambda k: (-points[k], -ties[k[0], k[1]]))
+        kept.update(keys[: limit * seats[group]])
+    return kept
 
 
 def _make_vars(instance: PanelInstance, screening: Screening) -> PanelVars:
     """Create one Boolean per eligible (meeting, expert, specialty) and the sits-on sums."""
     v = PanelVars(ModelBuilder("panels"), instance, screening)
     model = v.builder.model
-    col = {e.id: i for i, e in enumerate(instance.experts)}
-    experts = {e.id: e for e in instance.experts}
-    for mi, m in enumerate(instance.meetings):
+    points = _points(instance, screening)
+    kept = _shortlist(instance, points)
+    for m in instance.meetings:
         for e_id, specs in screening.candidates[m.id].items():
+            own = []
             for s in specs:
-                v.x[m.id, e_id, s] = model.new_bool_var(f"assign[m={m.id},e={e_id},s={s}]")
-                if instance.scores is not None:
-                    v.points[m.id, e_id, s] = instance.scores[mi][col[e_id]]
-                else:
-                    v.points[m.id, e_id, s] = affinity(experts[e_id], s)
-            own = [v.x[m.id, e_id, s] for s in specs]
+                if (m.id, e_id, s) not in kept:
+                    continue
+                var = model.new_bool_var(f"assign[m={m.id},e={e_id},s={s}]")
+                v.x[m.id, e_id, s] = var
+                v.points[m.id, e_id, s] = points[m.id, e_id, s]
+                v.by_seat_group[m.id, s].append(var)
+                own.append(var)
+            if not own:
+                continue
             v.y[m.id, e_id] = own[0] if len(own) == 1 else sum(own)
+            v.by_expert[e_id].append((m.id, v.y[m.id, e_id]))
+            v.by_meeting[m.id].append((e_id, v.y[m.id, e_id]))
     return v
+
+
+def affinity_bound(instance: PanelInstance, screening: Screening) -> int:
+    """Return an upper bound on total affinity: each seat group's best candidates, alone."""
+    points = _points(instance, screening)
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for (m, _, s), p in points.items():
+        groups[m, s].append(p)
+    seats = {(m.id, s): n for m in instance.meetings for s, n in m.seats.items()}
+    return sum(sum(sorted(ps, reverse=True)[: seats[g]]) for g, ps in groups.items())
 
 
 # --- hard rules -------------------------------------------------------------------------------
@@ -398,8 +470,7 @@ def add_seats(instance: PanelInstance, v: PanelVars) -> None:
     for m in instance.meetings:
         for s, count in m.seats.items():
             lit = v.builder.guard(f"seats:{m.code}:{s}", v.screening.shortage(instance, m, s))
-            fills = [var for (mm, _, ss), var in v.x.items() if mm == m.id and ss == s]
-            v.builder.model.add(sum(fills) == count).only_enforce_if(lit)
+            v.builder.model.add(sum(v.by_seat_group[m.id, s]) == count).only_enforce_if(lit)
 
 
 def add_one_seat_per_expert(instance: PanelInstance, v: PanelVars) -> None:
@@ -416,8 +487,8 @@ def add_employer_diversity(instance: PanelInstance, v: PanelVars) -> None:
     employer = {e.id: e.employer_id for e in instance.experts}
     for m in instance.meetings:
         groups: dict[int, list] = defaultdict(list)
-        for (mm, e), y in v.y.items():
-            if mm == m.id and employer[e] is not None:
+        for e, y in v.by_meeting[m.id]:
+            if employer[e] is not None:
                 groups[employer[e]].append(y)
         crowded = {k: ys for k, ys in groups.items() if len(ys) > 1}
         if not crowded:
@@ -439,21 +510,39 @@ def _clash(instance: PanelInstance, a: PanelMeeting, b: PanelMeeting) -> bool:
 
 def add_no_overlap(instance: PanelInstance, v: PanelVars) -> None:
     """Hard: nobody sits on two clashing meetings (times, plus travel between districts)."""
-    meetings = sorted((m for m in instance.meetings if m.start is not None), key=lambda m: m.start)
-    pairs = []
-    for i, a in enumerate(meetings):
-        for b in meetings[i + 1 :]:
+    timed = sorted((m for m in instance.meetings if m.start is not None), key=lambda m: m.start)
+    if not timed:
+        return
+    # Meetings running at one instant clash pairwise: one at-most-one per expert and instant
+    # (at each meeting's start) covers every overlap. Pairs that clash only through the travel
+    # buffer get a pairwise constraint.
+    cliques: list[frozenset[int]] = []
+    for m in timed:
+        running = frozenset(o.id for o in timed if o.start <= m.start < o.end)
+        if len(running) > 1 and not any(running <= c for c in cliques[-8:]):
+            cliques.append(running)
+    buffer_pairs = []
+    for i, a in enumerate(timed):
+        for b in timed[i + 1 :]:
             if b.start >= a.end + instance.policy.travel_buffer_min:
                 break
-            if _clash(instance, a, b):
-                pairs.append((a.id, b.id))
-    if not pairs:
+            if b.start >= a.end and _clash(instance, a, b):
+                buffer_pairs.append((a.id, b.id))
+    if not cliques and not buffer_pairs:
         return
     lit = v.builder.guard("no_overlap", "同一专家不能出席时间冲突（含异地往返时间）的两场会议")
-    for a, b in pairs:
-        for (mm, e), y in v.y.items():
-            if mm == a and (b, e) in v.y:
-                v.builder.model.add(y + v.y[b, e] <= 1).only_enforce_if(lit)
+    model = v.builder.model
+    for e in instance.experts:
+        mine = dict(v.sits(e.id))
+        if len(mine) < 2:
+            continue
+        for clique in cliques:
+            ys = [mine[m] for m in clique if m in mine]
+            if len(ys) > 1:
+                model.add(sum(ys) <= 1).only_enforce_if(lit)
+        for a, b in buffer_pairs:
+            if a in mine and b in mine:
+                model.add(mine[a] + mine[b] <= 1).only_enforce_if(lit)
 
 
 def add_load_cap(instance: PanelInstance, v: PanelVars) -> None:
@@ -467,12 +556,23 @@ def add_load_cap(instance: PanelInstance, v: PanelVars) -> None:
             v.builder.model.add(sum(y for _, y in sits) <= e.max_load).only_enforce_if(lit)
         if cap is None or len(sits) + len(e.history) <= cap:
             continue
-        for start in sorted({days[m] for m, _ in sits}):
-            inside = [y for m, y in sits if start <= days[m] < start + window]
-            before = sum(1 for h in e.history if start - window < h.day <= start)
-            if len(inside) + before > cap:
-                lit = v.builder.guard("load_cap", "专家评审场次上限")
-                v.builder.model.add(sum(inside) + before <= cap).only_enforce_if(lit)
+        kept: list[tuple[frozenset[int], int]] = []
+        # The fullest windows start on a day with a meeting or a past panel.
+        starts = {days[m] for m, _ in sits} | {h.day for h in e.history}
+        for start in sorted(starts):
+            inside = frozenset(m for m, _ in sits if start <= days[m] < start + window)
+            before = sum(1 for h in e.history if start <= h.day < start + window)
+            if not inside or len(inside) + before <= cap:
+                continue
+            # A window whose meetings and past panels another window already covers adds nothing.
+            if any(inside <= k and before <= b for k, b in kept):
+                continue
+            kept = [(k, b) for k, b in kept if not (k <= inside and b <= before)]
+            kept.append((inside, before))
+        mine = dict(sits)
+        for inside, before in kept:
+            lit = v.builder.guard("load_cap", "专家评审场次上限")
+            v.builder.model.add(sum(mine[m] for m in inside) + before <= cap).only_enforce_if(lit)
 
 
 def add_min_load(instance: PanelInstance, v: PanelVars) -> None:
@@ -486,24 +586,27 @@ def add_min_load(instance: PanelInstance, v: PanelVars) -> None:
 
 
 def add_applicant_cap(instance: PanelInstance, v: PanelVars) -> None:
-    """Hard: within a year, at most applicant_cap panels per expert and applicant (guarded)."""
+    """Hard: in any year, at most applicant_cap panels per expert and applicant (guarded)."""
     cap = instance.policy.applicant_cap
     if cap is None:
         return
-    applicant = {m.id: m.applicant_id for m in instance.meetings}
-    last_day = max((m.day for m in instance.meetings), default=0)
+    meetings = {m.id: m for m in instance.meetings}
     for e in instance.experts:
-        by_applicant: dict[int, list] = defaultdict(list)
+        by_applicant: dict[int, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
         for m, y in v.sits(e.id):
-            if applicant[m] is not None:
-                by_applicant[applicant[m]].append(y)
-        for org, ys in by_applicant.items():
-            past = sum(
-                1 for h in e.history if h.applicant_id == org and last_day - h.day < YEAR_DAYS
-            )
-            if len(ys) + past > cap:
-                lit = v.builder.guard("applicant_cap", f"同一申请人一年内至多 {cap} 次")
-                v.builder.model.add(sum(ys) + past <= cap).only_enforce_if(lit)
+            if meetings[m].applicant_id is not None:
+                by_applicant[meetings[m].applicant_id].append((meetings[m].day, y))
+        for org, held in by_applicant.items():
+            past = [h.day for h in e.history if h.applicant_id == org]
+            if len(held) + len(past) <= cap:
+                continue
+            # The year ending on each of these meetings' days is a window to respect.
+            for end in sorted({day for day, _ in held}):
+                inside = [y for day, y in held if end - YEAR_DAYS < day <= end]
+                before = sum(1 for d in past if 0 <= end - d < YEAR_DAYS)
+                if len(inside) + before > cap:
+                    lit = v.builder.guard("applicant_cap", f"同一申请人一年内至多 {cap} 次")
+                    v.builder.model.add(sum(inside) + before <= cap).only_enforce_if(lit)
 
 
 def add_confirmed(instance: PanelInstance, v: PanelVars) -> None:
@@ -520,12 +623,33 @@ def add_confirmed(instance: PanelInstance, v: PanelVars) -> None:
 # --- goals ------------------------------------------------------------------------------------
 
 
+def tie_value(seed: int, meeting_id: int, expert_id: int) -> int:
+    """Return the seeded tie-break value of one (meeting, expert) pair.
+
+    A keyed hash rather than a random stream: the value of a pair does not depend on who else
+    is in the pool or in which order, so a replay from the recorded inputs gets the same values.
+    """
+    digest = hashlib.blake2b(
+        f"{meeting_id}:{expert_id}".encode(), digest_size=8, key=str(seed).encode()
+    ).digest()
+    return int.from_bytes(digest, "big") % TIE_RANGE
+
+
+class _Ties(dict):
+    """Tie-break values computed on first use."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self._seed = seed
+
+    def __missing__(self, key: tuple[int, int]) -> int:
+        value = self[key] = tie_value(self._seed, *key)
+        return value
+
+
 def _tie_values(instance: PanelInstance) -> dict[tuple[int, int], int]:
-    """Return the seeded tie-break value of every (meeting, expert) pair."""
-    rng = random.Random(instance.seed)
-    return {
-        (m.id, e.id): rng.randrange(TIE_RANGE) for m in instance.meetings for e in instance.experts
-    }
+    """Return the tie-break values of the instance's pairs, computed on demand."""
+    return _Ties(instance.seed)
 
 
 def add_goals(instance: PanelInstance, v: PanelVars) -> None:
@@ -604,24 +728,17 @@ def solve(
     outcome = run(v.builder, params, progress=progress, cancel=cancel)
     if not outcome.has_solution or outcome.report.status is SolveStatus.CANCELLED:
         return PanelResult(outcome.report, None, v.screening)
-    chosen = {k for k, var in v.x.items() if outcome.boolean_value(var)}
+    experts = {e.id: e for e in instance.experts}
+    meetings = {m.id: m for m in instance.meetings}
+    seats: dict[int, list[Seat]] = {m.id: [] for m in instance.meetings}
+    for (m, e, s), var in v.x.items():
+        if outcome.boolean_value(var):
+            points = v.points[m, e, s]
+            why = _why(instance, experts, meetings[m], e, s, points)
+            seats[m].append(Seat(expert_id=e, specialty_id=s, affinity=points, why=why))
     panels = {
-        m.id: tuple(
-            sorted(
-                (
-                    Seat(
-                        expert_id=e,
-                        specialty_id=s,
-                        affinity=v.points[mm, e, s],
-                        why=_why(instance, m, e, s, v.points[mm, e, s]),
-                    )
-                    for (mm, e, s) in chosen
-                    if mm == m.id
-                ),
-                key=lambda seat: (seat.specialty_id, seat.expert_id),
-            )
-        )
-        for m in instance.meetings
+        m: tuple(sorted(group, key=lambda seat: (seat.specialty_id, seat.expert_id)))
+        for m, group in seats.items()
     }
     sums = [sum(seat.affinity for seat in seats) for seats in panels.values()]
     solution = PanelSolution(
@@ -633,11 +750,18 @@ def solve(
     return PanelResult(outcome.report, solution, v.screening)
 
 
-def _why(instance: PanelInstance, m: PanelMeeting, e_id: int, s: int, points: int) -> str:
+def _why(
+    instance: PanelInstance,
+    experts: dict[int, PanelExpert],
+    m: PanelMeeting,
+    e_id: int,
+    s: int,
+    points: int,
+) -> str:
     """Return why this expert may fill this seat, in coordinators' words."""
     if e_id in m.confirmed:
         return "已确认出席，保留席位"
-    expert = next(e for e in instance.experts if e.id == e_id)
+    expert = experts[e_id]
     name = instance.specialty_names.get(s, str(s))
     depth = expert.specialties.get(s)
     parts = [f"专业：{name}" + (f"（深度 {depth}）" if depth else "")]
@@ -673,10 +797,17 @@ def draw_reserves(
                 best = instance.scores[mi][col[e_id]]
             else:
                 best = max(affinity(experts[e_id], s) for s in specs)
-            ranked.append((-best, -ties[m.id, e_id], e_id, specs))
-        ranked.sort()
+            ranked.append((-best, e_id, specs))
+        if not ranked or m.reserves == 0:
+            out[m.id] = ()
+            continue
+        ranked.sort(key=lambda r: r[0])
+        # Only candidates as good as the last reserve place can be chosen; break their ties.
+        cutoff = ranked[min(m.reserves, len(ranked)) - 1][0]
+        close = [(b, -ties[m.id, e], e, sp) for b, e, sp in ranked if b <= cutoff]
+        close.sort()
         out[m.id] = tuple(
             Reserve(expert_id=e_id, specialties=specs, rank=i + 1)
-            for i, (_, _, e_id, specs) in enumerate(ranked[: m.reserves])
+            for i, (_, _, e_id, specs) in enumerate(close[: m.reserves])
         )
     return out
