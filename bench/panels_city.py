@@ -8,7 +8,8 @@ Generates a deterministic instance with times (half-day meetings on 22 working d
 11 districts or by video), avoidance (employers, ties, earlier matters), leave, past panels and a
 rolling load cap, then draws every panel in one solve and prints one JSON object and a table:
 status, objective, bound, gap, wall time, model size, peak memory, and whether the independent
-checker accepts the result. Run: `.venv/bin/python -m bench.panels_city [--time-limit 15] [--candidates 15]`.
+checker accepts the result.
+Run: `.venv/bin/python -m bench.panels_city [--time-limit 15] [--candidates 15]`.
 """
 
 from __future__ import annotations
