@@ -303,6 +303,9 @@ def _finish(
     status, error = _job_status(report.status, solved.solution is not None, report)
     body = report.model_dump(mode="json")
     body["changes"] = solved.changes
+    body.update(solved.extra)
+    if status is JobStatus.FAILED and solved.extra.get("message"):
+        error = solved.extra["message"]
     values: dict[str, Any] = {
         "job_status": status,
         "report": body,

@@ -33,7 +33,7 @@ from models import (
     Specialty,
 )
 from scheduler import panels
-from scheduler.runner import CancelToken, ProgressEvent, SolveParams
+from scheduler.runner import CancelToken, Conflict, ProgressEvent, SolveParams, SolveStatus
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 MONTH = re.compile(r"^month:(\d{4})-(\d{2})$")
@@ -224,7 +224,9 @@ class PanelAdapter:
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> Solved:
-        """Draw with the panel model."""
+        """Draw with the panel model, or by lottery under a probability cap."""
+        if instance.policy.probability_cap is not None:
+            return solve_capped(instance, params)
         result = panels.solve(instance, params, progress=progress, cancel=cancel)
         return Solved(result.report, result.solution, None)
 
@@ -279,6 +281,33 @@ class PanelAdapter:
     ) -> list[str]:
         """Refuse manual changes: a draw is changed only by declines and re-draws."""
         return ["专家抽取结果不能手工改派，请登记谢绝后由候补递补或重新抽取"]
+
+
+def solve_capped(instance: panels.PanelInstance, params: SolveParams) -> Solved:
+    """Draw by lottery and report its price: largest marginal and expected share of the optimum."""
+    from scheduler.panel_lottery import capped_draw
+
+    q = instance.policy.probability_cap
+    result = capped_draw(instance, q, params)
+    extra = {
+        "probability_cap": q,
+        "max_marginal": round(result.max_marginal, 6),
+        "expected_affinity": result.expected_affinity,
+        "optimum": result.optimum,
+        "fraction_of_optimum": round(result.fraction, 6),
+        "attempts": result.attempts,
+        "lottery_status": result.status,
+    }
+    report = result.report
+    if result.status == "infeasible":
+        diagnosis = report.diagnosis or [Conflict(name="probability_cap", detail=result.message)]
+        report = report.model_copy(
+            update={"status": SolveStatus.INFEASIBLE, "diagnosis": diagnosis}
+        )
+    elif result.status != "ok":
+        report = report.model_copy(update={"status": SolveStatus.UNKNOWN})
+        extra["message"] = result.message
+    return Solved(report, result.solution if result.status == "ok" else None, None, extra)
 
 
 def panel_rows(

@@ -94,11 +94,14 @@ def _drawn(assignments: list[Assignment]) -> dict[str, list[tuple[Any, ...]]]:
 
 def replay(plan: Plan) -> dict[str, Any]:
     """Re-solve the recorded inputs with the recorded seed and settings; compare the panels."""
-    from api.panel_draws import panel_rows
+    from api.panel_draws import panel_rows, solve_capped
 
     instance = _instance(plan)
     params = SolveParams(**plan.request.get("params", {}))
-    result = panels.solve(instance, params)
+    if instance.policy.probability_cap is not None:
+        result = solve_capped(instance, params)
+    else:
+        result = panels.solve(instance, params)
     recorded = _drawn(list(plan.assignments))
     status = result.report.status.value
     if result.solution is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -49,6 +49,8 @@ class Solved:
     report: SolveReport
     solution: Any | None
     changes: int | None = None
+    # Kind-specific numbers for the report, e.g. a lottery's largest marginal probability.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ProblemAdapter(Protocol):

@@ -60,6 +60,14 @@ class DrawPolicy(BaseModel):
     travel_buffer_min: int | None = Field(None, ge=0, le=1440, description="异地现场会议间隔分钟")
     one_per_employer: bool | None = Field(None, description="同一单位至多一名专家")
     balance_weight: int | None = Field(None, ge=0, le=1000, description="负荷均衡权重")
+    probability_cap: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        allow_inf_nan=False,
+        description="概率上限 q：任何专家入选任何一场会议的概率都不超过 q（按概率抽签，"
+        "报告最大入选概率和期望匹配度占最优值的比例）",
+    )
 
 
 class DrawCreate(BaseModel):

@@ -175,6 +175,9 @@ class PanelPolicy(BaseModel):
     travel_buffer_min: int = Field(60, ge=0, le=DAY_MIN)
     one_per_employer: bool = True
     objective: Literal["max_sum", "max_min"] = "max_sum"
+    # Draw by lottery: no expert sits on a panel with probability above this cap (see
+    # scheduler.panel_lottery); None draws the single best panel.
+    probability_cap: float | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     # Keep at most this many candidates per seat (best first); None keeps every eligible one.
     candidate_limit: int | None = Field(None, ge=1, le=1000)
     balance_weight: int = Field(0, ge=0, le=1000)

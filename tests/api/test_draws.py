@@ -209,3 +209,24 @@ def test_bad_draw_requests_name_the_problem(coord, body, status, code) -> None: 
     assert resp.json["error"]["message"]
     if code:
         assert resp.json["error"]["code"] == code
+
+
+def test_lottery_draw_respects_the_cap_and_replays(coord, meeting) -> None:  # noqa: ANN001
+    plan = _draw(coord, meeting=meeting.code, draw_seed=9, policy={"probability_cap": 0.5})
+    report = plan["report"]
+    assert report["lottery_status"] == "ok"
+    assert report["max_marginal"] <= 0.5 + 1e-9
+    assert 0 < report["fraction_of_optimum"] <= 1
+    assert report["expected_affinity"] <= report["optimum"]
+    replay = coord.post(f"/api/v1/review-meetings/draws/{plan['id']}/replay").json
+    assert replay["identical"] is True, replay["differences"]
+
+
+def test_a_cap_too_tight_for_the_pool_is_422(coord, meeting) -> None:  # noqa: ANN001
+    resp = coord.post(
+        "/api/v1/review-meetings/draws?wait=30",
+        json={"meeting": meeting.code, "settings": SETTINGS, "policy": {"probability_cap": 0.01}},
+    )
+    assert resp.status_code == 422
+    details = resp.json["error"]["details"]["diagnosis"]
+    assert details and "0.01" in details[0]["detail"]
