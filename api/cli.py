@@ -13,6 +13,7 @@ from sqlalchemy import select
 from api.auth import ROLE_ZH
 from api.db import get_db
 from api.demo_plans import publish_demo_plans
+from api.panels_cli import panels_cli
 from api.plans_cli import plans_cli
 from models import (
     ApiRole,
@@ -148,3 +149,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(plans_cli)
+    app.cli.add_command(panels_cli)

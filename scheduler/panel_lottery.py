@@ -228,7 +228,9 @@ def _model_rows(v: PanelVars) -> list[_Row]:
         return domain[0] if len(domain) == 2 and domain[0] == domain[1] else None
 
     rows: list[_Row] = []
-    for ct in proto.constraints:
+    for index, ct in enumerate(proto.constraints):
+        if index in v.redundant:
+            continue  # implied by the rules: a search bound, not a rule to sample under
         enforcement = list(ct.enforcement_literal)
         if any(lit not in guards for lit in enforcement):
             raise NotImplementedError("panel_lottery: a panels rule is enforced by a non-guard")
