@@ -168,7 +168,8 @@ def check_panels(instance: PanelInstance, solution: PanelSolution) -> CheckResul
                 )
             if m.confirmed.get(e.id) == seat.specialty_id:
                 continue
-            if instance.scores is None and seat.specialty_id not in e.specialties:
+            generic = instance.scores is not None and not e.specialties
+            if not generic and seat.specialty_id not in e.specialties:
                 violations.append(
                     f"会议 {m.code}：{who(e.id)} 不具备专业 {spec(seat.specialty_id)}，却入选该席"
                 )
@@ -354,7 +355,8 @@ def _reserve_violations(
             continue
         if e.id in on_panel:
             out.append(f"会议 {m.code}：{who(e.id)} 已在评审组中，不能同时作为备选")
-        usable = set(m.seats) if instance.scores is not None else set(m.seats) & set(e.specialties)
+        generic = instance.scores is not None and not e.specialties
+        usable = set(m.seats) if generic else set(m.seats) & set(e.specialties)
         if not r.specialties or not set(r.specialties) <= usable:
             out.append(f"会议 {m.code}：备选 {who(e.id)} 的可替补专业与本会议或其专业不符")
         for text in _ineligible(instance, m, e):

@@ -311,7 +311,8 @@ def _exclusion(instance: PanelInstance, m: PanelMeeting, e: PanelExpert) -> str 
     ):
         return "wrong_pool"
     # Most experts lack the meeting's specialties: the cheapest, commonest answer goes first.
-    if instance.scores is None and m.seats.keys().isdisjoint(e.specialties):
+    # With a score matrix, experts without declared specialties (a data set) fit every seat.
+    if (instance.scores is None or e.specialties) and m.seats.keys().isdisjoint(e.specialties):
         return "no_specialty"
     if not e.active:
         return "inactive"
@@ -356,7 +357,7 @@ def screen(instance: PanelInstance) -> Screening:
             if reason is not None:
                 excl[e.id] = reason
                 continue
-            if instance.scores is not None:
+            if instance.scores is not None and not e.specialties:
                 cands[e.id] = tuple(m.seats)
             else:
                 cands[e.id] = tuple(s for s in m.seats if s in e.specialties)
@@ -578,7 +579,9 @@ def add_load_cap(instance: PanelInstance, v: PanelVars) -> None:
         mine = dict(sits)
         for inside, before in kept:
             lit = v.builder.guard("load_cap", "专家评审场次上限")
-            v.builder.model.add(sum(mine[m] for m in inside) + before <= cap).only_enforce_if(lit)
+            # Past panels alone may exceed the cap: then the expert just sits on none of these.
+            room = max(cap - before, 0)
+            v.builder.model.add(sum(mine[m] for m in inside) <= room).only_enforce_if(lit)
 
 
 def add_min_load(instance: PanelInstance, v: PanelVars) -> None:
@@ -612,7 +615,8 @@ def add_applicant_cap(instance: PanelInstance, v: PanelVars) -> None:
                 before = sum(1 for d in past if 0 <= end - d < YEAR_DAYS)
                 if len(inside) + before > cap:
                     lit = v.builder.guard("applicant_cap", f"同一申请人一年内至多 {cap} 次")
-                    v.builder.model.add(sum(inside) + before <= cap).only_enforce_if(lit)
+                    room = max(cap - before, 0)
+                    v.builder.model.add(sum(inside) <= room).only_enforce_if(lit)
 
 
 def add_confirmed(instance: PanelInstance, v: PanelVars) -> None:

@@ -218,6 +218,7 @@ def batches(draw: st.DrawFn) -> PanelInstance:
     max_examples=30,
     derandomize=True,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(instance=batches())

@@ -461,12 +461,6 @@ def test_add_load_cap_past_panels_exactly_at_cap_leave_the_expert_out() -> None:
     assert panel(solved(inst)) == {2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: add_load_cap adds sum(inside) + before <= cap even when the past panels alone "
-    "exceed the cap, which no choice satisfies: the whole draw becomes infeasible instead of "
-    "leaving that expert out",
-)
 def test_add_load_cap_past_panels_over_cap_leave_the_expert_out() -> None:
     history = (PastPanel(day=DAY - 10), PastPanel(day=DAY - 5))
     inst = instance([meeting(1)], [expert(1, {EIA: 5}, history=history), expert(2)], load_cap=1)
@@ -720,14 +714,14 @@ def test_add_goals_load_balance_against_affinity(weight: int, spread: bool) -> N
 def test_add_goals_uses_dense_scores_when_given() -> None:
     inst = PanelInstance(
         meetings=(meeting(1, {EIA: 1}),),
-        experts=(expert(1, {EIA: 5}), expert(2, {SAFETY: 1})),
-        scores=((10, 70),),
+        experts=(expert(1, {EIA: 5}), PanelExpert(id=2), expert(3, {SAFETY: 1})),
+        scores=((10, 70, 90),),
         policy=PanelPolicy(tie_break=False),
     )
 
     solution = solved(inst)
 
-    # With scores any expert may fill any seat; expert 2 scores higher.
+    # Scores decide; expert 3 scores highest but lacks the seat's specialty.
     assert seat_of(solution) == {2: EIA}
     assert solution.affinity == 70
 
@@ -763,11 +757,14 @@ def test_reason_no_specialty() -> None:
     assert reason_of(expert(1, {SAFETY: 5})) == "no_specialty"
     # One of the meeting's specialties is enough.
     assert reason_of(expert(1, {SAFETY: 5}), meeting(1, {EIA: 1, SAFETY: 1})) is None
-    # Dense scores replace specialties.
+    # Dense scores replace affinities, not specialties: a declared specialty still has to fit,
+    # and only experts who declare none (data sets) fit every seat.
     inst = PanelInstance(
-        meetings=(meeting(1),), experts=(expert(1, {SAFETY: 5}), expert(2)), scores=((5, 1),)
+        meetings=(meeting(1),),
+        experts=(expert(1, {SAFETY: 5}), PanelExpert(id=2)),
+        scores=((5, 1),),
     )
-    assert exclusions(inst) == {}
+    assert exclusions(inst) == {1: "no_specialty"}
 
 
 def test_reason_same_employer() -> None:
