@@ -128,8 +128,10 @@ class DrawRecord(BaseModel):
 
     plan: PlanOut
     seed_commitment: str | None = Field(description="抽取前公布的种子承诺值 SHA-256")
-    seed: int | None = Field(description="种子；抽取完成后向协调员公开，会议开始后向所有人公开")
-    salt: str | None
+    revealed_seed: int | None = Field(
+        description="种子；抽取完成后向协调员公开，会议开始后向所有人公开，此前为空"
+    )
+    revealed_salt: str | None = Field(description="与种子一同公开的盐值")
     inputs_sha256: str | None = Field(description="所记录的全部输入的 SHA-256")
     exclusions: dict[str, dict[str, int]] = Field(description="每场会议被排除的专家人数，按原因")
 
@@ -215,8 +217,8 @@ def draw_record(path: IdPath):  # noqa: ANN201
     return DrawRecord(
         plan=PlanOut.model_validate(plan),
         seed_commitment=plan.seed_commitment,
-        seed=plan.seed if revealed else None,
-        salt=plan.request.get("salt") if revealed else None,
+        revealed_seed=plan.seed if revealed else None,
+        revealed_salt=plan.request.get("salt") if revealed else None,
         inputs_sha256=digest,
         exclusions=panel_ops.exclusion_counts(plan),
     ).model_dump(mode="json")

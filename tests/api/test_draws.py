@@ -56,13 +56,18 @@ def test_draw_commits_to_its_seed_and_reveals_it_to_coordinators(coord, client, 
     assert plan["kind"] == "panel" and plan["job_status"] == "succeeded"
     assert "seed" not in str(plan["report"].get("params", {}))
     record = coord.get(f"/api/v1/review-meetings/draws/{plan['id']}").json
-    assert record["seed"] == 42
+    assert record["revealed_seed"] == 42
     assert record["seed_commitment"] == plan["seed_commitment"]
-    assert panels.seed_commitment(record["seed"], record["salt"]) == record["seed_commitment"]
+    assert (
+        panels.seed_commitment(record["revealed_seed"], record["revealed_salt"])
+        == record["seed_commitment"]
+    )
     assert len(record["inputs_sha256"]) == 64
     assert set(record["exclusions"]) == {meeting.code}
     hidden = client.get(f"/api/v1/review-meetings/draws/{plan['id']}").json
-    assert hidden["seed"] is None and hidden["salt"] is None  # the meeting has not started
+    assert (
+        hidden["revealed_seed"] is None and hidden["revealed_salt"] is None
+    )  # the meeting has not started
 
 
 def test_draw_is_checked_replayable_and_sealed(coord, client, meeting, db_session) -> None:  # noqa: ANN001
