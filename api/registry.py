@@ -5,6 +5,8 @@ from flask_openapi3 import OpenAPI
 from api import (
     audit,
     duty,
+    feed_tokens,
+    feeds,
     meetings,
     org,
     people,
@@ -35,10 +37,12 @@ READONLY_MODULES = (
 def register_blueprints(app: OpenAPI) -> None:
     """Register the site pages and every resource blueprint."""
     app.register_blueprint(site.bp)
+    app.register_blueprint(feeds.bp)
     for module in READONLY_MODULES:
         for resource in module.RESOURCES:
             app.register_api(make_blueprint(resource))
     app.register_api(plans.bp)
     app.register_api(review_meetings.bp)
+    app.register_api(feed_tokens.bp)
     app.register_api(tokens.bp)
     app.register_api(audit.bp)
