@@ -26,6 +26,7 @@ from models.auth import issue_token
 from models.base import utcnow
 
 DEMO_TOKENS_FILE = "demo-tokens.json"
+DEMO_FEEDS_FILE = "demo-feeds.json"
 
 db_cli = AppGroup("db", help="数据库迁移 (database migrations)")
 tokens_cli = AppGroup("tokens", help="API 令牌 (API tokens)")
@@ -85,6 +86,34 @@ def demo_load(seed: int, if_empty: bool) -> None:
         click.echo(f"演示方案已发布：#{plan.id} {plan.title}（{plan.report.get('status')}）")
     for title, error in skipped:
         click.echo(f"演示方案未能求解（演示数据如此，照常显示诊断）：{title}：{error}")
+    feeds = _demo_feeds()
+    feeds_path = Path(current_app.instance_path) / DEMO_FEEDS_FILE
+    feeds_path.write_text(json.dumps(feeds, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    feeds_path.chmod(0o600)
+    click.echo(f"演示日历订阅地址（{len(feeds)} 个，有日程的人员、项目）已写入 {feeds_path}")
+
+
+def _demo_feeds() -> dict[str, str]:
+    """Give every person a feed, and return subscription paths of the owners with events."""
+    from api.feed_owners import owner_name
+    from api.feed_tokens import ensure_feed, issue_feed
+    from models import CalendarEvent, Expert, FeedOwner, Staff
+
+    urls: dict[str, str] = {}
+    with get_db().writer() as s:
+        owners = s.execute(
+            select(CalendarEvent.owner_type, CalendarEvent.owner_id).distinct()
+        ).all()
+        for owner_type, owner_id in sorted(owners, key=lambda o: (o[0].value, o[1])):
+            _, plaintext = issue_feed(s, owner_type, owner_id, "演示订阅", "demo")
+            name = owner_name(s, owner_type, owner_id)
+            urls[f"{owner_type.value}:{owner_id}:{name}"] = f"/feeds/{plaintext}.ics"
+        # Creating a person creates their feed: everyone else gets one too (URL not shown).
+        for model, kind in ((Staff, FeedOwner.STAFF), (Expert, FeedOwner.EXPERT)):
+            for person_id in s.scalars(select(model.id)):
+                ensure_feed(s, kind, person_id, created_by="demo")
+        s.commit()
+    return urls
 
 
 @tokens_cli.command("create")

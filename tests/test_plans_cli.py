@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,13 @@ def test_demo_publishes_a_plan_and_the_cli_solves_publishes_and_explains(cli_app
     loaded = runner.invoke(args=["demo", "load"])
     assert loaded.exit_code == 0, loaded.output
     assert "演示方案已发布" in loaded.output
+    # The demo writes a subscription URL for everyone with events; each one serves a calendar.
+    feeds = json.loads((Path(cli_app.instance_path) / "demo-feeds.json").read_text("utf-8"))
+    assert feeds
+    client = cli_app.test_client()
+    for path in list(feeds.values())[:5]:
+        resp = client.get(path)
+        assert resp.status_code == 200 and b"BEGIN:VEVENT" in resp.data
     engine = make_engine(cli_app.config["DATABASE_URL"])
     with Session(engine) as s:
         demo = s.scalar(
