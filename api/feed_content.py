@@ -126,7 +126,7 @@ def _events(session: Session, token: FeedToken, rows: list[CalendarEvent]) -> li
         uid, summary = r.uid, r.title or UNTITLED
         if department and r.owner_type is FeedOwner.STAFF:
             uid = member_uid(r.uid, r.owner_id)
-            summary = f"{members.get(r.owner_id, '')}：{r.title}"
+            summary = f"{members.get(r.owner_id, '')}：{summary}"
         events.append(
             Event(
                 uid=uid,
