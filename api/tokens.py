@@ -1,7 +1,7 @@
 """Admin endpoints for API tokens: list, issue and revoke; every change is audited."""
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from api.auth import SECURITY, actor, requires
@@ -51,6 +51,14 @@ class TokenCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="持有人或用途")
     role: ApiRole
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        # PostgreSQL text cannot hold NUL; refuse it as bad input instead of failing to store it.
+        if "\x00" in value:
+            raise ValueError("名称不能包含 NUL 字符")
+        return value
     district: Code | None = Field(None, description="限定到某区县（编码）；不填为全市")
 
 

@@ -131,3 +131,10 @@ def test_openapi_declares_bearer_security(anon_client) -> None:  # noqa: ANN001
     doc = anon_client.get("/openapi.json").json
     assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert doc["paths"]["/api/v1/experts"]["get"]["security"] == [{"bearer": []}]
+
+
+def test_token_names_with_nul_are_refused(app, tokens) -> None:  # noqa: ANN001
+    c = client_as(app, tokens["admin"])
+    resp = c.post("/api/v1/tokens", json={"name": "a\x00b", "role": "viewer"})
+    assert resp.status_code == 400
+    assert resp.json["error"]["message"]
