@@ -40,6 +40,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RQ_QUEUE": os.environ.get("RQ_QUEUE") or "zerodistance",
         "JOB_STALE_S": _positive("JOB_STALE_S", 30),
         "JSON_AS_ASCII": False,
+        # Bytes of rendered calendar feeds each process keeps to answer polls cheaply.
+        "FEED_CACHE_BYTES": _positive("FEED_CACHE_BYTES", 64 * 1024 * 1024),
     }
     config.update(overrides)
     return config

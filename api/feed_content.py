@@ -67,6 +67,22 @@ def owned_rows(owner_type: FeedOwner, owner_id: int, now: dt.datetime) -> Column
     return and_(own, or_(CalendarEvent.sealed_until.is_(None), CalendarEvent.sealed_until <= now))
 
 
+def shown_rows(
+    owned: ColumnElement[bool], today: dt.date, window: FeedWindow
+) -> ColumnElement[bool]:
+    """Return the condition selecting the owned rows a feed shows on a local day."""
+    return and_(
+        owned,
+        CalendarEvent.ends_at > local_midnight(today - dt.timedelta(days=window.past_days)),
+        CalendarEvent.starts_at < local_midnight(today + dt.timedelta(days=window.future_days)),
+        or_(
+            CalendarEvent.status != EventStatus.CANCELLED,
+            CalendarEvent.changed_at
+            >= local_midnight(today - dt.timedelta(days=window.cancelled_grace_days)),
+        ),
+    )
+
+
 def member_uid(uid: str, staff_id: int) -> str:
     """Return a UID unique within a department's feed (two people may share a row's UID)."""
     local, at, domain = uid.rpartition("@")
@@ -83,18 +99,7 @@ def build_feed(
         return None
     today = now.astimezone(LOCAL).date()
     owned = owned_rows(token.owner_type, token.owner_id, now)
-    rows = session.scalars(
-        select(CalendarEvent).where(
-            owned,
-            CalendarEvent.ends_at > local_midnight(today - dt.timedelta(days=window.past_days)),
-            CalendarEvent.starts_at < local_midnight(today + dt.timedelta(days=window.future_days)),
-            or_(
-                CalendarEvent.status != EventStatus.CANCELLED,
-                CalendarEvent.changed_at
-                >= local_midnight(today - dt.timedelta(days=window.cancelled_grace_days)),
-            ),
-        )
-    ).all()
+    rows = session.scalars(select(CalendarEvent).where(shown_rows(owned, today, window))).all()
     own_feed = token.owner_type is FeedOwner.EXPERT
     # Defence in depth: the query already left these out.
     rows = [r for r in rows if own_feed or r.sealed_until is None or r.sealed_until <= now]

@@ -9,10 +9,13 @@ valid for the bytes sent; If-None-Match is checked before If-Modified-Since (RFC
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.orm import Session
 
 from api.db import session
+from api.feed_cache import DEFAULT_BUDGET_BYTES, FeedCache, fingerprint
 from api.feed_content import FeedWindow, RenderedFeed, build_feed
 from api.feed_tokens import TOKEN_PATTERN, find_active_feed
+from models import FeedToken
 from models.base import utcnow
 
 bp = Blueprint("feeds", __name__)
@@ -39,6 +42,30 @@ def window() -> FeedWindow:
         future_days=int(cfg.get("FEED_FUTURE_DAYS", default.future_days)),
         cancelled_grace_days=int(cfg.get("FEED_GRACE_DAYS", default.cancelled_grace_days)),
     )
+
+
+def feed_cache() -> FeedCache:
+    """Return this app's cache of rendered feeds, made on first use."""
+    cache = current_app.extensions.get("feed_cache")
+    if cache is None:
+        budget = int(current_app.config.get("FEED_CACHE_BYTES", DEFAULT_BUDGET_BYTES))
+        cache = current_app.extensions.setdefault("feed_cache", FeedCache(budget))
+    return cache
+
+
+def current(s: Session, token: FeedToken) -> RenderedFeed | None:
+    """Return the token's feed as of now, rendering it only when something it shows changed."""
+    now, shown = utcnow(), window()
+    key = fingerprint(s, token, now, shown)
+    if key is None:
+        return None
+    cache = feed_cache()
+    rendered = cache.get(token.id, key)
+    if rendered is None:
+        rendered = build_feed(s, token, now, shown)
+        if rendered is not None:
+            cache.put(token.id, key, rendered)
+    return rendered
 
 
 def not_modified(feed: RenderedFeed) -> bool:
@@ -69,7 +96,7 @@ def feed(name: str) -> Response:
         return not_found()
     s = session()
     token = find_active_feed(s, plaintext)
-    rendered = build_feed(s, token, utcnow(), window()) if token is not None else None
+    rendered = current(s, token) if token is not None else None
     if rendered is None:
         return not_found()
     if not_modified(rendered):

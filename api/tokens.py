@@ -59,6 +59,7 @@ class TokenCreate(BaseModel):
         if "\x00" in value:
             raise ValueError("名称不能包含 NUL 字符")
         return value
+
     district: Code | None = Field(None, description="限定到某区县（编码）；不填为全市")
 
 

@@ -82,6 +82,14 @@ def live_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="session")
+def validator() -> Path:
+    """Install Mozilla's ical.js once per session; return tests/js/validate.mjs."""
+    from tests.support.icaljs import install_validator
+
+    return install_validator()
+
+
+@pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
     """Return an engine on the migrated database with the demo city loaded."""
     from models.demo import load_demo

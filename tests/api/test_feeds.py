@@ -858,15 +858,12 @@ def test_published_case_helper_plan_reaches_helper_and_project_feeds(
         assert db_session.get(Staff, helper_id).name not in ev.text("SUMMARY")
 
 
-# ---- Mozilla ical.js, when tests/js has it installed ---------------------------------------
-
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
+# ---- Mozilla ical.js (installed once per session by the validator fixture) ----------------
 
 
-def test_feeds_of_every_kind_parse_in_ical_js(web, db_session, owners, tmp_path) -> None:  # noqa: ANN001
+def test_feeds_of_every_kind_parse_in_ical_js(web, db_session, owners, tmp_path, validator) -> None:  # noqa: ANN001
     node = shutil.which("node")
-    if node is None or not (JS_DIR / "node_modules" / "ical.js").is_dir():
-        pytest.skip("node or tests/js/node_modules/ical.js is missing (see tests/test_ical_js.py)")
+    assert node is not None  # the validator fixture skips without Node.js
     for kind in ("staff", "expert", "vip_team", "project", "department", "duty_post"):
         owner = owners[kind]
         add_event(
@@ -893,7 +890,7 @@ def test_feeds_of_every_kind_parse_in_ical_js(web, db_session, owners, tmp_path)
         (tmp_path / f"golden-{name}.ics").write_bytes(ical.render(cal_name, events))
 
     done = subprocess.run(
-        [node, str(JS_DIR / "validate.mjs"), str(tmp_path)],
+        [node, str(validator), str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,
