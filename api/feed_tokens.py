@@ -206,7 +206,7 @@ class FeedCreate(BaseModel):
     label: Label = Field("", description="用途或设备，例如“手机”")
 
 
-def _issued(row: FeedToken, plaintext: str) -> dict[str, Any]:
+def issued_json(row: FeedToken, plaintext: str) -> dict[str, Any]:
     """Serialise a new feed with its secret and subscription URLs."""
     path = f"{request.script_root}/feeds/{plaintext}.ics"
     host = urlsplit(request.host_url).netloc
@@ -265,7 +265,7 @@ def create_feed(body: FeedCreate):  # noqa: ANN201
     except UnknownOwner as exc:
         raise ApiError(404, "not_found", str(exc)) from exc
     s.commit()
-    return _issued(row, plaintext), 201
+    return issued_json(row, plaintext), 201
 
 
 @bp.post(
@@ -282,7 +282,7 @@ def rotate(path: IdPath):  # noqa: ANN201
         raise ApiError(409, "revoked", f"日历订阅 {row.id} 已吊销，请重新签发")
     new, plaintext = rotate_feed(s, row, actor())
     s.commit()
-    return _issued(new, plaintext), 201
+    return issued_json(new, plaintext), 201
 
 
 @bp.delete(

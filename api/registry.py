@@ -1,6 +1,6 @@
 """The one list of blueprints the app registers."""
 
-from flask_openapi3 import OpenAPI
+from flask_openapi3 import APIBlueprint, OpenAPI
 
 from api import (
     audit,
@@ -10,6 +10,7 @@ from api import (
     meetings,
     org,
     people,
+    people_admin,
     plans,
     projects,
     review_meetings,
@@ -34,6 +35,23 @@ READONLY_MODULES = (
 )
 
 
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def register_merged(app: OpenAPI, bp: APIBlueprint) -> None:
+    """Register a blueprint whose paths other blueprints also serve, keeping every operation."""
+    # flask-openapi3 replaces a path's whole entry in the API document on each registration.
+    before = dict(app.paths)
+    app.register_api(bp)
+    for path, old in before.items():
+        new = app.paths.get(path)
+        if new is None or new is old:
+            continue
+        for method in HTTP_METHODS:
+            if getattr(new, method, None) is None and getattr(old, method, None) is not None:
+                setattr(new, method, getattr(old, method))
+
+
 def register_blueprints(app: OpenAPI) -> None:
     """Register the site pages and every resource blueprint."""
     app.register_blueprint(site.bp)
@@ -41,6 +59,7 @@ def register_blueprints(app: OpenAPI) -> None:
     for module in READONLY_MODULES:
         for resource in module.RESOURCES:
             app.register_api(make_blueprint(resource))
+    register_merged(app, people_admin.bp)
     app.register_api(plans.bp)
     app.register_api(review_meetings.bp)
     app.register_api(feed_tokens.bp)

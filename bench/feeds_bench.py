@@ -20,6 +20,10 @@ then a table:
     .venv/bin/python -m bench.feeds_bench [--people N] [--events N] [--clients C]
                                           [--duration S] [--database-url URL] [--seed N]
                                           [--server auto|cheroot|werkzeug] [--keep]
+                                          [--cache-bytes N]
+
+Feeds are cached per process (api/feed_cache.py), so after the warm-up both phases are answered
+from the cache; `--cache-bytes 1` turns the cache off and measures rendering every request.
 """
 
 from __future__ import annotations
@@ -454,7 +458,15 @@ def main(argv: list[str] | None = None) -> int:
         default="auto",
         help="WSGI server (auto: cheroot when installed, which keeps connections alive)",
     )
+    parser.add_argument(
+        "--cache-bytes",
+        type=int,
+        default=None,
+        help="FEED_CACHE_BYTES of the app (default: the app's; 1 renders every request afresh)",
+    )
     args = parser.parse_args(argv)
+    if args.cache_bytes is not None and args.cache_bytes < 1:
+        parser.error("--cache-bytes must be positive")
     if min(args.people, args.events, args.clients) < 1 or args.duration <= 0:
         parser.error("--people, --events, --clients and --duration must be positive")
 
@@ -469,7 +481,10 @@ def main(argv: list[str] | None = None) -> int:
         tokens = issue_feeds(url, issue_feed, staff_ids)
         issue_s = time.perf_counter() - began
 
-        app = create_app({"DATABASE_URL": url, "JOB_EXECUTOR": "inline"})
+        config = {"DATABASE_URL": url, "JOB_EXECUTOR": "inline"}
+        if args.cache_bytes is not None:
+            config["FEED_CACHE_BYTES"] = args.cache_bytes
+        app = create_app(config)
         if "feeds" not in app.blueprints:
             sys.exit(f"feeds_bench: {feeds.__name__} exists but the app does not register 'feeds'")
         server = serve(app, args.server, args.clients)
@@ -493,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "server": server.name,
+        "feed_cache_bytes": app.config["FEED_CACHE_BYTES"],
         "build_s": round(build_s, 2),
         "issue_s": round(issue_s, 2),
         "warm_up_s": round(warm_s, 2),
