@@ -16,6 +16,8 @@ from scheduler.runner import SolveParams
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
 # Each demo plan is small; this only bounds a slow machine.
 DEMO_TIME_LIMIT_S = 20.0
+# A month of visits has no quick proof of optimality; a good plan comes well within this.
+DEMO_VISIT_TIME_LIMIT_S = 10.0
 ACTOR = "demo"
 
 
@@ -23,6 +25,7 @@ def publish_demo_plans(factory: Any, seed: int) -> tuple[list[Plan], list[tuple[
     """Solve and publish the demo plans; return them and the (title, error) of any skipped."""
     today = dt.datetime.now(LOCAL_TZ).date()
     params = SolveParams(time_limit_s=DEMO_TIME_LIMIT_S, workers=2, seed=seed % 2**31)
+    visit_params = params.model_copy(update={"time_limit_s": DEMO_VISIT_TIME_LIMIT_S})
     published: list[Plan] = []
     skipped: list[tuple[str, str]] = []
 
@@ -33,7 +36,7 @@ def publish_demo_plans(factory: Any, seed: int) -> tuple[list[Plan], list[tuple[
             title="",
             horizon_start=today,
             horizon_end=today + dt.timedelta(days=89),
-            params=params.model_dump(mode="json"),
+            params=(visit_params if kind is PlanKind.VISIT else params).model_dump(mode="json"),
             # The demo's draws are reproducible from the demo seed.
             draw_seed=seed % 2**31 if kind is PlanKind.PANEL else None,
         )
@@ -46,7 +49,7 @@ def publish_demo_plans(factory: Any, seed: int) -> tuple[list[Plan], list[tuple[
                 published.append(fresh)
         return plan
 
-    for kind, scope in _scopes(factory):
+    for kind, scope in _scopes(factory, today):
         plan = attempt(kind, scope)
         if plan.job_status is JobStatus.SUCCEEDED:
             continue
@@ -62,8 +65,13 @@ def publish_demo_plans(factory: Any, seed: int) -> tuple[list[Plan], list[tuple[
     return published, skipped
 
 
-def _scopes(factory: Any) -> list[tuple[PlanKind, str]]:
-    """Return the demo scopes: the city's case helpers and each month's expert draws."""
+def next_month(today: dt.date) -> dt.date:
+    """Return the first day of the month after today's."""
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _scopes(factory: Any, today: dt.date) -> list[tuple[PlanKind, str]]:
+    """Return the demo scopes: case helpers, each month's draws, next month's VIP visits."""
     scopes: list[tuple[PlanKind, str]] = []
     with factory() as s:
         for kind in solvable_kinds():
@@ -71,6 +79,8 @@ def _scopes(factory: Any) -> list[tuple[PlanKind, str]]:
                 starts = s.scalars(select(ReviewMeeting.starts_at)).all()
                 months = sorted({f"{t.astimezone(LOCAL_TZ):%Y-%m}" for t in starts})
                 scopes += [(kind, f"month:{m}") for m in months]
+            elif kind is PlanKind.VISIT:
+                scopes.append((kind, f"month:{next_month(today):%Y-%m}"))
             else:
                 scopes.append((kind, "city"))
     return scopes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -105,10 +105,16 @@ def request_plan(session: Session, data: PlanRequestData, actor: str, executor: 
         )
     if data.horizon_end < data.horizon_start:
         raise ApiError(400, "bad_horizon", "方案结束日期不能早于开始日期")
+    adapter = adapter_for(data.kind)
     try:
-        adapter_for(data.kind).check_scope(session, data.scope)
+        adapter.check_scope(session, data.scope)
     except ScopeError as exc:
         raise ApiError(422, "bad_scope", str(exc)) from exc
+    # Kinds whose scope is a term (a month of visits) fix the horizon to it.
+    fixed = getattr(adapter, "horizon", None)
+    if fixed is not None:
+        first, last = fixed(data.scope)
+        data = replace(data, horizon_start=first, horizon_end=last)
     # Recorded even without re-planning: publishing checks that it is still the published one.
     base = published_plan(session, data.kind, data.scope)
     version = (

@@ -92,9 +92,14 @@ def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
     """Return the adapter of every solvable kind."""
     from api.case_helpers import CaseHelperAdapter
     from api.panel_draws import PanelAdapter
+    from api.vip_visits import VisitAdapter
 
     return MappingProxyType(
-        {PlanKind.PANEL: PanelAdapter(), PlanKind.CASE_HELPER: CaseHelperAdapter()}
+        {
+            PlanKind.PANEL: PanelAdapter(),
+            PlanKind.CASE_HELPER: CaseHelperAdapter(),
+            PlanKind.VISIT: VisitAdapter(),
+        }
     )
 
 
