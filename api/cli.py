@@ -13,8 +13,10 @@ from sqlalchemy import select
 from api.auth import ROLE_ZH
 from api.db import get_db
 from api.demo_plans import publish_demo_plans
+from api.helpers_cli import helpers_cli
 from api.panels_cli import panels_cli
 from api.plans_cli import plans_cli
+from api.visits_cli import visits_cli
 from models import (
     ApiRole,
     ApiToken,
@@ -179,3 +181,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(panels_cli)
+    app.cli.add_command(visits_cli)
+    app.cli.add_command(helpers_cli)

@@ -17,7 +17,7 @@ LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
 # Each demo plan is small; this only bounds a slow machine.
 DEMO_TIME_LIMIT_S = 20.0
 # A month of visits has no quick proof of optimality; a good plan comes well within this.
-DEMO_VISIT_TIME_LIMIT_S = 10.0
+DEMO_VISIT_TIME_LIMIT_S = 20.0
 ACTOR = "demo"
 
 
