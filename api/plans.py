@@ -77,6 +77,14 @@ class SolveSettings(BaseModel):
     )
 
 
+class VisitOptions(BaseModel):
+    """Settings of a VIP visit plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backbones: int = Field(1, ge=0, le=3, description="每次上门的业务骨干人数（来自项目所需部门）")
+
+
 class PlanCreate(BaseModel):
     """A solve request: which kind of plan, for what scope and term."""
 
@@ -84,20 +92,21 @@ class PlanCreate(BaseModel):
 
     kind: PlanKind = Field(
         description="方案类型；目前可求解：case_helper（帮办代办）、panel（专家抽取，"
-        "也可用 /api/v1/review-meetings/draws）"
+        "也可用 /api/v1/review-meetings/draws）、visit（VIP上门服务，范围 month:YYYY-MM）"
     )
     scope: str = Field(
         "city",
         min_length=1,
         max_length=100,
         pattern=r"^[a-z_]+(:[A-Za-z0-9_-]+)?$",
-        description="范围，例如 city",
+        description="范围，例如 city、month:2026-12、meeting:RM-2026-0001",
     )
     title: str = Field("", max_length=200, description="标题；不填自动生成")
     horizon_start: dt.date | None = Field(None, description="开始日期；默认今天")
     horizon_end: dt.date | None = Field(None, description="结束日期；默认开始后 90 天")
     replan: bool = Field(True, description="以当前已发布方案为基础重排：保留锁定的分配，尽量少改动")
     settings: SolveSettings = Field(default_factory=SolveSettings)
+    visit: VisitOptions | None = Field(None, description="VIP上门服务方案的设置（kind=visit）")
 
     @field_validator("horizon_start", "horizon_end")
     @classmethod
@@ -319,6 +328,7 @@ def create_plan(body: PlanCreate, query: WaitQuery):  # noqa: ANN201
         horizon_end=end,
         params=params.model_dump(mode="json"),
         replan=body.replan,
+        options={"visit": body.visit.model_dump()} if body.visit else {},
     )
     return submit(data, query.wait)
 

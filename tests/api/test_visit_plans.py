@@ -253,3 +253,12 @@ def test_visit_scope_must_be_a_month(coord) -> None:  # noqa: ANN001
 
     assert resp.status_code == 422
     assert "month:" in resp.json["error"]["message"]
+
+
+def test_backbones_per_visit_is_a_request_setting(coord, db_session) -> None:  # noqa: ANN001
+    body = solve(coord, visit={"backbones": 0})
+
+    plan = db_session.get(Plan, body["id"])
+    roles = Counter(a.role for a in plan.assignments)
+    assert roles[AssignmentRole.VISIT_BACKBONE] == 0 and roles[AssignmentRole.VISIT_LEAD] > 0
+    assert coord.post("/api/v1/plans", json={**BODY, "visit": {"backbones": 9}}).status_code == 400
