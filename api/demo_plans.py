@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api import planning
 from api.plans_cli import request_and_solve
 from api.problems import solvable_kinds
-from models import JobStatus, Plan, PlanKind, ReviewMeeting
+from models import JobStatus, Plan, PlanKind, ReviewMeeting, RotationPeriod
 from scheduler.runner import SolveParams
 
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -71,7 +71,7 @@ def next_month(today: dt.date) -> dt.date:
 
 
 def _scopes(factory: Any, today: dt.date) -> list[tuple[PlanKind, str]]:
-    """Return the demo scopes: case helpers, each month's draws, next month's VIP visits."""
+    """Return the demo scopes: helpers, draws by month, next month's visits, a year's rotation."""
     scopes: list[tuple[PlanKind, str]] = []
     with factory() as s:
         for kind in solvable_kinds():
@@ -81,6 +81,10 @@ def _scopes(factory: Any, today: dt.date) -> list[tuple[PlanKind, str]]:
                 scopes += [(kind, f"month:{m}") for m in months]
             elif kind is PlanKind.VISIT:
                 scopes.append((kind, f"month:{next_month(today):%Y-%m}"))
+            elif kind is PlanKind.ROTATION:
+                first = s.scalar(select(func.min(RotationPeriod.starts_on)))
+                if first is not None:
+                    scopes.append((kind, f"year:{first.year}"))
             else:
                 scopes.append((kind, "city"))
     return scopes

@@ -92,6 +92,7 @@ def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
     """Return the adapter of every solvable kind."""
     from api.case_helpers import CaseHelperAdapter
     from api.panel_draws import PanelAdapter
+    from api.rotation_plans import RotationAdapter
     from api.vip_visits import VisitAdapter
 
     return MappingProxyType(
@@ -99,6 +100,7 @@ def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
             PlanKind.PANEL: PanelAdapter(),
             PlanKind.CASE_HELPER: CaseHelperAdapter(),
             PlanKind.VISIT: VisitAdapter(),
+            PlanKind.ROTATION: RotationAdapter(),
         }
     )
 

@@ -95,7 +95,7 @@ _MAJOR_PROJECTS: Final = 48
 _EXPERTS: Final = 320
 _CITY_POOL_SHARE: Final = 0.6
 _MEETINGS: Final = 30
-_TRAINING_SESSIONS: Final = 24
+_TRAINING_SESSIONS: Final = 60
 
 # How busy each district is: enterprises and district-pool experts follow these weights.
 _DISTRICT_WEIGHTS: Final = MappingProxyType(
@@ -1125,12 +1125,14 @@ def _group_posts(
                 department=dept,
                 district=district,
                 scope=scope,
-                min_holders=max(1 if critical else 0, len(current) - 1),
+                # Two below today's holders: room to rotate and to send people to training.
+                min_holders=max(1 if critical else 0, len(current) - 2),
                 max_holders=max_holders,
                 min_qualified=min(1 if qual else 0, max_holders),
                 max_consecutive_periods=8 if critical else (4 if kind == "hall" else 6),
                 min_stay_periods=2,
-                no_return_periods=4,
+                # Small halls have few people per window: a shorter bar on returning.
+                no_return_periods=2 if kind == "hall" else 4,
                 max_trainees_per_mentor=1,
                 critical=critical,
                 qualification=b.qualifications.get(qual) if qual else None,
@@ -1139,7 +1141,22 @@ def _group_posts(
     holdings = []
     for post, current in zip(posts, shares, strict=True):
         holdings += _holdings(b, post, posts, current)
+    _successors(b, posts, members)
     return posts, holdings
+
+
+def _successors(b: _Build, posts: list[Post], members: list[Staff]) -> None:
+    """Qualify one more person of the group for each gated post, so its holders can rotate."""
+    # Without a spare qualified person a gated post's holder can never leave it, and tenure
+    # rules then make the first rotation plan impossible. No random draws here, so the rest of
+    # the demo stays as it was.
+    for post in posts:
+        if post.qualification is None:
+            continue
+        code = post.qualification.code
+        spare = [s for s in members if code not in b.staff_quals.get(s, {})][:1]
+        for s in spare:
+            _grant(b, s, code, max(s.joined_on or b.today, b.today - dt.timedelta(days=365)))
 
 
 def _holdings(
@@ -1152,7 +1169,10 @@ def _holdings(
     trainee = current[-1] if gate and len(current) >= 2 and rng.random() < 0.5 else None
     for s in current:
         joined = s.joined_on or b.today
-        start = max(joined, _add_quarters(_quarter_start(b.today), -rng.randint(0, 7)))
+        # Within the post's tenure limit, with room for a quarter more: a demo office whose
+        # holders are all overdue for rotation on day one cannot be planned at all.
+        back = min(rng.randint(0, 7), post.max_consecutive_periods - 2)
+        start = max(joined, _add_quarters(_quarter_start(b.today), -back))
         mentor = current[0] if s is trainee else None
         rows.append(
             PostHolding(
@@ -1467,7 +1487,7 @@ def _joint_sessions(b: _Build, session: Session) -> None:
 
 
 def _training(b: _Build, session: Session) -> None:
-    """Add the courses and about two dozen sittings at the halls over the next six months."""
+    """Add the courses and sixty sittings at the halls over the next thirteen months."""
     rng = b.rng
     courses = [
         Course(
@@ -1479,7 +1499,7 @@ def _training(b: _Build, session: Session) -> None:
         )
         for code, zh, hours, qual, text in _COURSES
     ]
-    days = _working_days(b, 7, 182)
+    days = _working_days(b, 7, 400)
     open_days = set(days)
     halls = [(None, names.CITY_HALL)] * 4 + [(d, d.hall_address) for d in b.districts.values()]
     sittings = []

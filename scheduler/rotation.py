@@ -945,9 +945,40 @@ def solve(
     changes = sum(
         1 for x in instance.previous if (x.person_id, x.post_id, x.period_index) not in held
     )
+    report = _exact_reserve(instance, v, outcome.report, held)
     solution = RotationSolution(
         holdings=assign_mentors(instance, chosen),
         changes=changes,
-        objective=outcome.report.objective,
+        objective=report.objective,
     )
-    return RotationResult(outcome.report, solution)
+    return RotationResult(report, solution)
+
+
+def _exact_reserve(
+    instance: RotationInstance,
+    v: RotationVars,
+    report: SolveReport,
+    held: set[tuple[int, int, int]],
+) -> SolveReport:
+    """Return the report with the reserve points of the plan itself, not of its loose flags.
+
+    The reserve flags are bounded from below only (see add_one_post_at_a_time), so a solution
+    found before optimality may raise a flag next to a post; the plan's own reserve count is the
+    available person-periods without a holding. The bound stays as CP-SAT proved it.
+    """
+    filled = {(p, t) for p, _, t in held}
+    idle = sum(1 for key in v.reserve if key not in filled)
+    points = idle * instance.weights.reserve
+    loose = report.penalties.get("reserve", points) - points
+    if loose == 0 or report.objective is None:
+        return report
+    objective = report.objective - loose
+    bound = report.best_bound
+    gap = None if bound is None else abs(objective - bound) / max(1, abs(objective))
+    return report.model_copy(
+        update={
+            "objective": objective,
+            "gap": gap,
+            "penalties": {**report.penalties, "reserve": points},
+        }
+    )
