@@ -1,10 +1,7 @@
 """Command line for case helpers from files: `flask --app app helpers plan FILE.json --out OUT`.
 
-FILE.json is a `scheduler.helpers.HelperInstance` as JSON. The command solves it, re-checks the
-plan with `scheduler.checks.check_case_helpers` and writes OUT.json (status, objective, bound,
-gap, penalties, recomputed penalties, violations, the solution) atomically. Exit codes as for
-`visits plan`: 0 solved, 2 infeasible (diagnosis on stderr, in Chinese), 1 anything else, and
-no OUT.json unless solved.
+FILE.json is a `scheduler.helpers.HelperInstance` as JSON; the plan is re-checked with
+`scheduler.checks.check_case_helpers`. Exit codes and OUT.json as api/file_cli.py says.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from typing import Any
 
 from flask.cli import AppGroup
 
-from api.visits_cli import plan_file, solve_options
+from api.file_cli import plan_file, solve_options
 from scheduler.checks import check_case_helpers
 from scheduler.helpers import HelperInstance, solve
 from scheduler.runner import SolveParams, SolveReport

@@ -93,7 +93,7 @@ def test_visits_plan_writes_a_rechecked_plan(tmp_path: Path) -> None:
     assert doc["status"] == "optimal"
     assert doc["violations"] == []
     # Three visits over two chiefs: loads 2 and 1 -> 10 fairness points.
-    assert doc["objective"] == doc["bound"] == 10
+    assert doc["objective"] == doc["best_bound"] == 10
     assert doc["gap"] == 0
     assert doc["penalties"] == doc["recomputed_penalties"]
     assert len(doc["solution"]["visits"]) == 3
@@ -158,7 +158,7 @@ def test_helpers_plan_writes_a_rechecked_plan(tmp_path: Path) -> None:
     assert doc["status"] == "optimal"
     assert doc["violations"] == []
     # Both projects on the one helper: 100 % of capacity -> 500 peak-load points.
-    assert doc["objective"] == doc["bound"] == 500
+    assert doc["objective"] == doc["best_bound"] == 500
     assert doc["penalties"] == doc["recomputed_penalties"]
     assert {a["helper_id"] for a in doc["solution"]["assignments"]} == {1}
     assert leftovers(tmp_path) == {"out.json"}
