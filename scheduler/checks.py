@@ -3,6 +3,9 @@
 Each `check_<problem>` re-verifies every hard rule of a problem module and recomputes its soft
 penalties and objective from the solution alone. It shares no code with the model on purpose:
 one bug cannot hide in both. Tests, manual edits in the API and benchmarks all use it.
+
+The checkers of the later problems live in modules of their own (visit_checks, rotation_checks)
+and are re-exported here, so this stays the one place to look.
 """
 
 from __future__ import annotations
@@ -14,6 +17,25 @@ from dataclasses import dataclass, field
 
 from scheduler.helpers import HelperInstance, HelperSolution
 from scheduler.panels import YEAR_DAYS, PanelExpert, PanelInstance, PanelMeeting, PanelSolution
+from scheduler.rotation_checks import (
+    check_rotation,
+    check_training,
+    rotation_objective,
+    training_objective,
+)
+from scheduler.visit_checks import check_visits, visit_objective
+
+__all__ = [
+    "CheckResult",
+    "check_case_helpers",
+    "check_panels",
+    "check_rotation",
+    "check_training",
+    "check_visits",
+    "rotation_objective",
+    "training_objective",
+    "visit_objective",
+]
 
 
 @dataclass(frozen=True)
