@@ -92,7 +92,8 @@ class PlanCreate(BaseModel):
 
     kind: PlanKind = Field(
         description="方案类型；目前可求解：case_helper（帮办代办）、panel（专家抽取，"
-        "也可用 /api/v1/review-meetings/draws）、visit（VIP上门服务，范围 month:YYYY-MM）"
+        "也可用 /api/v1/review-meetings/draws）、visit（VIP上门服务，范围 month:YYYY-MM）、"
+        "rotation（轮岗与轮训，范围 year:YYYY）"
     )
     scope: str = Field(
         "city",

@@ -295,7 +295,7 @@ def test_republishing_changes_bump_sequence_and_cancel_removed_events(coord, db_
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({**BODY, "kind": "rotation"}, 422, "kind_not_solvable"),
+        ({**BODY, "kind": "joint_session"}, 422, "kind_not_solvable"),
         ({**BODY, "kind": "panel"}, 422, "bad_scope"),
         ({**BODY, "scope": "district:zhangdian"}, 422, "bad_scope"),
         ({**BODY, "horizon_end": "2026-11-01"}, 400, "bad_horizon"),
