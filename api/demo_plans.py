@@ -16,8 +16,10 @@ from scheduler.runner import SolveParams
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8))
 # Each demo plan is small; this only bounds a slow machine.
 DEMO_TIME_LIMIT_S = 20.0
-# A month of visits has no quick proof of optimality; a good plan comes well within this.
+# A month of visits or of duty rosters has no quick proof of optimality; a good plan comes well
+# within this.
 DEMO_VISIT_TIME_LIMIT_S = 20.0
+LONG_KINDS = (PlanKind.VISIT, PlanKind.ROSTER)
 ACTOR = "demo"
 
 
@@ -36,7 +38,7 @@ def publish_demo_plans(factory: Any, seed: int) -> tuple[list[Plan], list[tuple[
             title="",
             horizon_start=today,
             horizon_end=today + dt.timedelta(days=89),
-            params=(visit_params if kind is PlanKind.VISIT else params).model_dump(mode="json"),
+            params=(visit_params if kind in LONG_KINDS else params).model_dump(mode="json"),
             # The demo's draws are reproducible from the demo seed.
             draw_seed=seed % 2**31 if kind is PlanKind.PANEL else None,
         )
@@ -71,7 +73,8 @@ def next_month(today: dt.date) -> dt.date:
 
 
 def _scopes(factory: Any, today: dt.date) -> list[tuple[PlanKind, str]]:
-    """Return the demo scopes: helpers, draws by month, next month's visits, a year's rotation."""
+    """Return the demo scopes: helpers, draws by month, next month's visits and duty rosters,
+    and a year's rotation."""
     scopes: list[tuple[PlanKind, str]] = []
     with factory() as s:
         for kind in solvable_kinds():
@@ -79,7 +82,7 @@ def _scopes(factory: Any, today: dt.date) -> list[tuple[PlanKind, str]]:
                 starts = s.scalars(select(ReviewMeeting.starts_at)).all()
                 months = sorted({f"{t.astimezone(LOCAL_TZ):%Y-%m}" for t in starts})
                 scopes += [(kind, f"month:{m}") for m in months]
-            elif kind is PlanKind.VISIT:
+            elif kind in (PlanKind.VISIT, PlanKind.ROSTER):
                 scopes.append((kind, f"month:{next_month(today):%Y-%m}"))
             elif kind is PlanKind.ROTATION:
                 first = s.scalar(select(func.min(RotationPeriod.starts_on)))

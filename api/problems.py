@@ -92,6 +92,7 @@ def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
     """Return the adapter of every solvable kind."""
     from api.case_helpers import CaseHelperAdapter
     from api.panel_draws import PanelAdapter
+    from api.roster_plans import RosterAdapter
     from api.rotation_plans import RotationAdapter
     from api.vip_visits import VisitAdapter
 
@@ -101,6 +102,7 @@ def _adapters() -> Mapping[PlanKind, ProblemAdapter]:
             PlanKind.CASE_HELPER: CaseHelperAdapter(),
             PlanKind.VISIT: VisitAdapter(),
             PlanKind.ROTATION: RotationAdapter(),
+            PlanKind.ROSTER: RosterAdapter(),
         }
     )
 
