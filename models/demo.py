@@ -1146,7 +1146,7 @@ def _group_posts(
 
 
 def _successors(b: _Build, posts: list[Post], members: list[Staff]) -> None:
-    """Qualify one more person of the group for each gated post, so its holders can rotate."""
+    """Qualify two more people of the group for each gated post, so its holders can rotate."""
     # Without a spare qualified person a gated post's holder can never leave it, and tenure
     # rules then make the first rotation plan impossible. No random draws here, so the rest of
     # the demo stays as it was.
@@ -1154,7 +1154,7 @@ def _successors(b: _Build, posts: list[Post], members: list[Staff]) -> None:
         if post.qualification is None:
             continue
         code = post.qualification.code
-        spare = [s for s in members if code not in b.staff_quals.get(s, {})][:1]
+        spare = [s for s in members if code not in b.staff_quals.get(s, {})][:2]
         for s in spare:
             _grant(b, s, code, max(s.joined_on or b.today, b.today - dt.timedelta(days=365)))
 

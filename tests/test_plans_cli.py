@@ -82,6 +82,8 @@ def test_demo_publishes_a_plan_and_the_cli_solves_publishes_and_explains(cli_app
 
 
 def test_cli_refuses_unknown_kinds(cli_app) -> None:  # noqa: ANN001
-    result = cli_app.test_cli_runner().invoke(args=["plans", "solve", "--kind", "rotation"])
+    result = cli_app.test_cli_runner().invoke(
+        args=["plans", "solve", "--kind", "joint_session"]
+    )
     assert result.exit_code != 0
-    assert "rotation" in result.output
+    assert "joint_session" in result.output
