@@ -1,7 +1,7 @@
 """Duty roster plans (值班排班): a month of hotline, combined-window, extended and appointment duty.
 
 Scope `month:YYYY-MM`; the horizon is that month. Each hall is rostered on its own
-(api.roster_load), within an equal share of the time limit; the plan's report adds the halls'
+(api.roster_load), within a share of the time limit by its size; the plan's report adds the halls'
 objectives, bounds and penalties (a sum of lower bounds is a lower bound). One assignment per
 person and day worked, keyed `duty/<date>/<employee no>`. Published duties appear in each
 person's feed and, per shift, in the duty post's feed, so the hotline's calendar shows who is
@@ -25,6 +25,9 @@ from scheduler import roster
 from scheduler.roster_checks import check_roster
 from scheduler.runner import CancelToken, ProgressEvent, SolveParams, SolveReport, SolveStatus
 
+# The smallest share of the time limit a hall gets: the city centre's roster needs about this
+# much to find its first complete roster (measured on the demo city, one worker).
+MIN_HALL_S = 3.0
 # How a combined status reads: the weakest hall decides.
 STATUS_ORDER = (
     SolveStatus.OPTIMAL,
@@ -72,12 +75,13 @@ class RosterAdapter:
         progress: Callable[[ProgressEvent], None],
         cancel: CancelToken,
     ) -> Solved:
-        """Roster hall by hall, each within an equal share of the time limit."""
-        share = params.model_copy(
-            update={"time_limit_s": max(1.0, params.time_limit_s / max(1, len(instance.halls)))}
-        )
+        """Roster hall by hall, each within its share of the time limit (by size, at least 3 s)."""
+        sizes = [len(h.employees) * len(h.shifts) for h in instance.halls]
+        total = max(1, sum(sizes))
         results = []
-        for hall in instance.halls:
+        for hall, size in zip(instance.halls, sizes, strict=True):
+            limit = max(MIN_HALL_S, params.time_limit_s * size / total)
+            share = params.model_copy(update={"time_limit_s": limit})
             result = roster.solve(hall, share, cancel=cancel)
             if result.solution is None:
                 return Solved(result.report, None)

@@ -23,7 +23,7 @@ SCOPE = f"month:{DEMO_TODAY:%Y-%m}"
 BODY = {
     "kind": "roster",
     "scope": SCOPE,
-    "settings": {"time_limit_s": 12, "workers": 1, "random_seed": 7},
+    "settings": {"time_limit_s": 24, "workers": 1, "random_seed": 7},
 }
 
 
