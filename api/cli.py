@@ -16,6 +16,7 @@ from api.demo_plans import publish_demo_plans
 from api.helpers_cli import helpers_cli
 from api.panels_cli import panels_cli
 from api.plans_cli import plans_cli
+from api.roster_cli import roster_cli
 from api.rotation_cli import rotation_cli, training_cli
 from api.visits_cli import visits_cli
 from models import (
@@ -186,3 +187,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(helpers_cli)
     app.cli.add_command(rotation_cli)
     app.cli.add_command(training_cli)
+    app.cli.add_command(roster_cli)
