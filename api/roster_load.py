@@ -253,9 +253,11 @@ def _carry_over(session: Session, plan: Plan, first: dt.date) -> dict[int, roste
     )
     if last is None:
         return {}
+    # Each duty's explanation records whether it was a night, weekend or holiday duty.
+    flags = {"nights": "night", "weekends": "weekend", "holidays": "holiday"}
     counts: dict[int, dict[str, int]] = {}
     for a in session.scalars(select(Assignment).where(Assignment.plan_id == last.id)):
-        c = counts.setdefault(a.staff_id, {"nights": 0, "weekends": 0, "holidays": 0})
-        for k in c:
-            c[k] += int(bool(a.explanation.get(k[:-1])))
+        c = counts.setdefault(a.staff_id, dict.fromkeys(flags, 0))
+        for total, flag in flags.items():
+            c[total] += int(bool(a.explanation.get(flag)))
     return {sid: roster.FairnessCarry(**c) for sid, c in counts.items()}

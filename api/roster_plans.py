@@ -97,7 +97,7 @@ class RosterAdapter:
         rows = []
         for hall_instance, solution in zip(instance.halls, solved.solution, strict=True):
             hall = halls[hall_instance.name]
-            weekend_or_holiday = _off_days(hall_instance)
+            weekend = _weekend_days(hall_instance)
             for employee, cells in solution.assignments.items():
                 person = hall.staff[employee]
                 for i, sid in enumerate(cells):
@@ -119,7 +119,7 @@ class RosterAdapter:
                             explanation={
                                 "shift": sid,
                                 "night": st.is_night,
-                                "weekend": i in weekend_or_holiday["weekend"],
+                                "weekend": i in weekend,
                                 "holiday": i in hall_instance.holidays,
                                 "summary": f"{post.name}{st.name}",
                             },
@@ -199,12 +199,9 @@ class RosterAdapter:
         return ["该值班不属于任何服务中心"]
 
 
-def _off_days(instance: roster.RosterInstance) -> dict[str, set[int]]:
-    """Return the horizon's weekend days (Saturday and Sunday) by index."""
-    weekend = {
-        i for i in range(instance.horizon_days) if (instance.first_weekday + i) % 7 in (5, 6)
-    }
-    return {"weekend": weekend}
+def _weekend_days(instance: roster.RosterInstance) -> set[int]:
+    """Return the horizon's Saturdays and Sundays by index."""
+    return {i for i in range(instance.horizon_days) if (instance.first_weekday + i) % 7 in (5, 6)}
 
 
 def _combined(results: list[roster.RosterResult], params: SolveParams) -> SolveReport:

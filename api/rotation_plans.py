@@ -50,8 +50,11 @@ class YearSolution:
     training: training.TrainingSolution
 
 
-def with_training_slack(instance: rotation.RotationInstance) -> rotation.RotationInstance:
-    """Ask one holder above the minimum on every post of each pool that has people to spare.
+def with_training_slack(
+    instance: rotation.RotationInstance,
+) -> tuple[rotation.RotationInstance, set[int | None]]:
+    """Ask one holder above the minimum on every post of each pool that has people to spare;
+    return the instance and those pools.
 
     A post staffed at its minimum all year can never send a holder to training (the post-cover
     rule), so the rotation should leave one spare holder per post; but a small hall whose people
@@ -67,13 +70,14 @@ def with_training_slack(instance: rotation.RotationInstance) -> rotation.Rotatio
     need: dict[int | None, int] = {}
     for post in instance.posts:
         need[post.department_id] = need.get(post.department_id, 0) + post.min_holders + 1
+    roomy = {pool for pool, n in need.items() if people.get(pool, 0) > n}
     posts = tuple(
         post.model_copy(update={"min_holders": min(post.max_holders, post.min_holders + 1)})
-        if people.get(post.department_id, 0) > need[post.department_id]
+        if post.department_id in roomy
         else post
         for post in instance.posts
     )
-    return instance.model_copy(update={"posts": posts})
+    return instance.model_copy(update={"posts": posts}), roomy
 
 
 REQUIRED_GUARD = re.compile(r"^required:(\d+):")
@@ -113,18 +117,6 @@ def _train(
             }
         )
     return result, sorted(names[i] for i in excused)
-
-
-def _slack_pools(
-    before: rotation.RotationInstance, after: rotation.RotationInstance
-) -> set[int | None]:
-    """Return the pools whose posts got a spare holder."""
-    raised = {
-        a.department_id
-        for a, b in zip(before.posts, after.posts, strict=True)
-        if b.min_holders > a.min_holders
-    }
-    return raised
 
 
 class YearInstance(BaseModel):
@@ -171,9 +163,8 @@ class RotationAdapter:
         cancel: CancelToken,
     ) -> Solved:
         """Plan the rotation, then the year's training against its posts."""
-        slack = with_training_slack(instance.rotation)
-        tight = {p.department_id for p in slack.posts} - _slack_pools(instance.rotation, slack)
-        exempt = {p.id for p in slack.people if p.department_id in tight}
+        slack, roomy = with_training_slack(instance.rotation)
+        exempt = {p.id for p in slack.people if p.department_id not in roomy}
         train = instance.training.model_copy(
             update={
                 "trainees": tuple(

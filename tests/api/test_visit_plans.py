@@ -103,13 +103,13 @@ def test_month_plan_visits_every_major_project(coord, db_session) -> None:  # no
 def test_published_visits_reach_members_teams_and_projects(app, coord, db_session) -> None:  # noqa: ANN001
     body = publish(coord, solve(coord))
 
-    lead = db_session.scalars(
+    published = db_session.scalars(
         select(Plan).where(Plan.id == body["id"], Plan.status == PlanStatus.PUBLISHED)
     ).one()
     visit = db_session.scalars(
-        select(Visit).where(Visit.plan_id == lead.id).order_by(Visit.id)
+        select(Visit).where(Visit.plan_id == published.id).order_by(Visit.id)
     ).first()
-    seated = [a for a in lead.assignments if a.visit_id == visit.id]
+    seated = [a for a in published.assignments if a.visit_id == visit.id]
     kinds = Counter(
         (e.owner_type, e.owner_id)
         for e in db_session.scalars(select(CalendarEvent).where(CalendarEvent.kind == "visit"))
